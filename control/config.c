@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "config.h"
+#include "flow_table.h"
+#include "port_ctl.h"
+
+#include <psw/ctl.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: pswitchd [options] [-- EAL options]\n"
+	"\n"
+	"  --pmd-cores LIST        cores for PMD threads, e.g. 1 or 2-3,6 (default: the last core)\n"
+	"  --control-core N        core for the control thread (default: the first other core)\n"
+	"  --control-socket PATH   control socket (default " PSW_CTL_DEFAULT_SOCKET ")\n"
+	"  --run-dir DIR           sockets and saved state (default " PSW_CTL_DEFAULT_RUN_DIR ")\n"
+	"  --hugepages yes|no|auto use hugepages (auto: when enough are free; default)\n"
+	"  --no-huge               same as --hugepages no\n"
+	"  --memory MB             memory for packet buffers and tables (default 1024)\n"
+	"  --mbufs N               packet buffers (default 32768)\n"
+	"  --file-prefix NAME      DPDK file prefix, one per running instance (default pswitchd)\n"
+	"  --pci                   probe PCI devices at start (default: only when added as ports)\n"
+	"  --config FILE           JSON file with these options and \"ports\" and \"flows\"\n"
+	"  --flows FILE            flows to install at start, one per line\n"
+	"  --no-restore            do not bring back the ports of the last run\n"
+	"  --fdb-max N             MAC table size (default 65536)\n"
+	"  --fdb-age SECONDS       MAC aging time (default 300)\n"
+	"  --logging-format F      text (klog, default) or json\n"
+	"  -v, --v N               log verbosity (default 0)\n"
+	"  --version, -h/--help\n";
+
+enum {
+	OPT_PMD_CORES = 256, OPT_CONTROL_CORE, OPT_CONTROL_SOCKET, OPT_RUN_DIR, OPT_HUGEPAGES,
+	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
+	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{"pmd-cores", required_argument, NULL, OPT_PMD_CORES},
+	{"control-core", required_argument, NULL, OPT_CONTROL_CORE},
+	{"control-socket", required_argument, NULL, OPT_CONTROL_SOCKET},
+	{"run-dir", required_argument, NULL, OPT_RUN_DIR},
+	{"hugepages", required_argument, NULL, OPT_HUGEPAGES},
+	{"no-huge", no_argument, NULL, OPT_NO_HUGE},
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"file-prefix", required_argument, NULL, OPT_FILE_PREFIX},
+	{"pci", no_argument, NULL, OPT_PCI},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"flows", required_argument, NULL, OPT_FLOWS},
+	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
+	{"fdb-max", required_argument, NULL, OPT_FDB_MAX},
+	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
+	{"logging-format", required_argument, NULL, OPT_LOG_FORMAT},
+	{"v", required_argument, NULL, 'v'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_num(const char *s, unsigned long max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0' || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+// "1", "2-3,6"
+static int parse_core_list(const char *s, unsigned *cores, unsigned *n)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int ret = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		unsigned lo, hi;
+
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_num(tok, RTE_MAX_LCORE - 1, &lo) < 0 ||
+		    parse_num(dash ? dash + 1 : tok, RTE_MAX_LCORE - 1, &hi) < 0 || hi < lo) {
+			ret = -EINVAL;
+			break;
+		}
+		for (unsigned c = lo; c <= hi; c++) {
+			if (*n == PSW_MAX_PMDS) {
+				ret = -E2BIG;
+				break;
+			}
+			for (unsigned i = 0; i < *n; i++)
+				if (cores[i] == c)
+					ret = -EINVAL;
+			cores[(*n)++] = c;
+		}
+	}
+	free(copy);
+	return *n == 0 ? -EINVAL : ret;
+}
+
+static int set_option(struct psw_config *cfg, int opt, const char *arg, char *err, size_t elen)
+{
+	switch (opt) {
+	case OPT_PMD_CORES:
+		if (parse_core_list(arg, cfg->pmd_cores, &cfg->n_pmd_cores) < 0)
+			return fail(err, elen, "bad --pmd-cores '%s': give cores as 1 or 2-3,6", arg);
+		break;
+	case OPT_CONTROL_CORE:
+		if (parse_num(arg, RTE_MAX_LCORE - 1, &cfg->control_core) < 0)
+			return fail(err, elen, "bad --control-core '%s'", arg);
+		break;
+	case OPT_CONTROL_SOCKET:
+		if (strlen(arg) >= sizeof(cfg->control_socket))
+			return fail(err, elen, "--control-socket path is too long for a unix socket");
+		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", arg);
+		break;
+	case OPT_RUN_DIR:
+		if (strlen(arg) >= sizeof(cfg->run_dir) || arg[0] == '\0')
+			return fail(err, elen, "bad --run-dir");
+		snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s", arg);
+		break;
+	case OPT_HUGEPAGES:
+		if (strcmp(arg, "yes") == 0)
+			cfg->hugepages = 1;
+		else if (strcmp(arg, "no") == 0)
+			cfg->hugepages = 0;
+		else if (strcmp(arg, "auto") == 0)
+			cfg->hugepages = -1;
+		else
+			return fail(err, elen, "--hugepages takes yes, no or auto");
+		break;
+	case OPT_NO_HUGE:
+		cfg->hugepages = 0;
+		break;
+	case OPT_MEMORY:
+		if (parse_num(arg, 1 << 20, &cfg->memory_mb) < 0 || cfg->memory_mb < 64)
+			return fail(err, elen, "--memory takes megabytes, at least 64");
+		break;
+	case OPT_MBUFS:
+		if (parse_num(arg, 1 << 24, &cfg->n_mbufs) < 0 || cfg->n_mbufs < 1024)
+			return fail(err, elen, "--mbufs takes a count of at least 1024");
+		break;
+	case OPT_FILE_PREFIX:
+		if (strlen(arg) >= sizeof(cfg->file_prefix) || arg[0] == '\0' || strchr(arg, '/'))
+			return fail(err, elen, "bad --file-prefix");
+		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "%s", arg);
+		break;
+	case OPT_PCI:
+		cfg->pci = true;
+		break;
+	case OPT_FLOWS:
+		snprintf(cfg->flows_file, sizeof(cfg->flows_file), "%s", arg);
+		break;
+	case OPT_NO_RESTORE:
+		cfg->restore = false;
+		break;
+	case OPT_FDB_MAX:
+		if (parse_num(arg, 1 << 24, &cfg->fdb_max) < 0 || cfg->fdb_max < 16)
+			return fail(err, elen, "--fdb-max takes a count of at least 16");
+		break;
+	case OPT_FDB_AGE:
+		if (parse_num(arg, 1000000, &cfg->fdb_age) < 0 || cfg->fdb_age == 0)
+			return fail(err, elen, "--fdb-age takes seconds, at least 1");
+		break;
+	case OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") == 0)
+			cfg->log_format = PSW_LOG_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			cfg->log_format = PSW_LOG_JSON;
+		else
+			return fail(err, elen, "--logging-format takes text or json");
+		break;
+	case 'v': {
+		unsigned v;
+
+		if (parse_num(arg, 10, &v) < 0)
+			return fail(err, elen, "-v takes a level of 0 to 10");
+		cfg->verbosity = (int)v;
+		break;
+	}
+	default:
+		return fail(err, elen, "unknown option");
+	}
+	return 0;
+}
+
+// The config file's keys are the long options with '_' for '-'.
+static int load_file(struct psw_config *cfg, const char *path, char *err, size_t elen)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *v;
+
+	cfg->file = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (cfg->file == NULL)
+		return fail(err, elen, "cannot read config '%s': line %d: %s", path, jerr.line, jerr.text);
+	if (!json_is_object(cfg->file))
+		return fail(err, elen, "config '%s' must hold a JSON object", path);
+	json_object_foreach(cfg->file, key, v) {
+		char name[64], num[32];
+		const char *arg = num;
+		int opt = -1;
+
+		if (strcmp(key, "ports") == 0 || strcmp(key, "flows") == 0)
+			continue;
+		if (strcmp(key, "eal_args") == 0) {
+			size_t i;
+			json_t *a;
+
+			if (!json_is_array(v))
+				return fail(err, elen, "eal_args must be a list of strings");
+			json_array_foreach(v, i, a) {
+				if (!json_is_string(a) || cfg->n_eal_args == PSW_CONFIG_MAX_EAL)
+					return fail(err, elen, "eal_args must be a list of strings");
+				cfg->eal_args[cfg->n_eal_args++] = strdup(json_string_value(a));
+			}
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s", key);
+		for (char *p = name; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		for (unsigned i = 0; long_opts[i].name != NULL; i++)
+			if (strcmp(long_opts[i].name, name) == 0)
+				opt = long_opts[i].val;
+		if (opt < 0 || opt == OPT_CONFIG || opt == OPT_VERSION || opt == 'h')
+			return fail(err, elen, "unknown key '%s' in config '%s'", key, path);
+		if (json_is_string(v))
+			arg = json_string_value(v);
+		else if (json_is_integer(v))
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		else if (json_is_boolean(v) && (opt == OPT_NO_HUGE || opt == OPT_PCI || opt == OPT_NO_RESTORE)) {
+			if (!json_is_true(v))
+				continue;
+		} else
+			return fail(err, elen, "bad value for '%s' in config '%s'", key, path);
+		if (set_option(cfg, opt, arg, err, elen) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static bool hugepages_available(unsigned mb)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long free_pages = 0, size_kb = 0;
+	char line[256];
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+	}
+	fclose(f);
+	return free_pages * size_kb >= (unsigned long)mb * 1024;
+}
+
+static void default_cores(struct psw_config *cfg, bool have_pmd, bool have_ctl)
+{
+	cpu_set_t set;
+	int first = -1, last = -1;
+
+	CPU_ZERO(&set);
+	sched_getaffinity(0, sizeof(set), &set);
+	for (int c = 0; c < CPU_SETSIZE && c < RTE_MAX_LCORE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		if (first < 0)
+			first = c;
+		last = c;
+	}
+	if (!have_pmd) {
+		cfg->pmd_cores[0] = (unsigned)(last > 0 ? last : 0);
+		cfg->n_pmd_cores = 1;
+	}
+	if (!have_ctl) {
+		cfg->control_core = (unsigned)(first >= 0 ? first : 0);
+		for (int c = first; c >= 0 && c <= last; c++) {
+			bool pmd = false;
+
+			if (!CPU_ISSET(c, &set))
+				continue;
+			for (unsigned i = 0; i < cfg->n_pmd_cores; i++)
+				pmd |= cfg->pmd_cores[i] == (unsigned)c;
+			if (!pmd) {
+				cfg->control_core = (unsigned)c;
+				break;
+			}
+		}
+	}
+}
+
+int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_t elen)
+{
+	bool have_pmd, have_ctl;
+	int opt, ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", PSW_CTL_DEFAULT_SOCKET);
+	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s", PSW_CTL_DEFAULT_RUN_DIR);
+	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "pswitchd");
+	cfg->hugepages = -1;
+	cfg->memory_mb = 1024;
+	cfg->n_mbufs = 32768;
+	cfg->fdb_max = 65536;
+	cfg->fdb_age = 300;
+	cfg->restore = true;
+	cfg->control_core = UINT32_MAX;
+
+	// the config file first, so that the command line overrides it
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			ret = load_file(cfg, argv[i + 1], err, elen);
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			ret = load_file(cfg, argv[i] + 9, err, elen);
+		else
+			continue;
+		if (ret < 0)
+			return ret;
+	}
+	have_pmd = cfg->n_pmd_cores > 0;
+	have_ctl = cfg->control_core != UINT32_MAX;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hv:", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("pswitchd %s\n", PSW_VERSION);
+			return 1;
+		case OPT_CONFIG:
+			break;
+		case '?':
+			return fail(err, elen, "bad option (see --help)");
+		default:
+			if (set_option(cfg, opt, optarg, err, elen) < 0)
+				return -EINVAL;
+			have_pmd |= opt == OPT_PMD_CORES;
+			have_ctl |= opt == OPT_CONTROL_CORE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (cfg->n_eal_args == PSW_CONFIG_MAX_EAL)
+			return fail(err, elen, "too many EAL options");
+		cfg->eal_args[cfg->n_eal_args++] = argv[i];
+	}
+	default_cores(cfg, have_pmd, have_ctl);
+	for (unsigned i = 0; i < cfg->n_pmd_cores; i++)
+		if (cfg->pmd_cores[i] == cfg->control_core)
+			return fail(err, elen, "core %u cannot run both a PMD and the control thread "
+				"(this machine may have too few cores: give --pmd-cores and --control-core)",
+				cfg->control_core);
+	if (cfg->hugepages < 0)
+		cfg->no_huge = !hugepages_available(cfg->memory_mb);
+	else
+		cfg->no_huge = cfg->hugepages == 0;
+	return 0;
+}
+
+int config_apply(const struct psw_config *cfg, char *err, size_t elen)
+{
+	json_t *ports = cfg->file ? json_object_get(cfg->file, "ports") : NULL;
+	json_t *flows = cfg->file ? json_object_get(cfg->file, "flows") : NULL;
+	json_t *p;
+	size_t i;
+
+	if (ports != NULL && !json_is_array(ports))
+		return fail(err, elen, "\"ports\" must be a list");
+	json_array_foreach(ports, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		char perr[256];
+
+		if (name != NULL && port_by_name(name) != NULL)
+			continue; // restored from the last run
+		if (port_add(name, json_string_value(json_object_get(p, "type")),
+			    json_object_get(p, "options"), perr, sizeof(perr)) < 0)
+			return fail(err, elen, "port %zu: %s", i + 1, perr);
+	}
+	if (flows != NULL) {
+		struct flow_spec *specs;
+		json_t *f;
+		int ret;
+
+		if (!json_is_array(flows))
+			return fail(err, elen, "\"flows\" must be a list of strings");
+		specs = calloc(json_array_size(flows) + 1, sizeof(*specs));
+		if (specs == NULL)
+			return -ENOMEM;
+		json_array_foreach(flows, i, f) {
+			char ferr[256];
+
+			if (!json_is_string(f) || flow_parse(json_string_value(f), FLOW_PARSE_ADD,
+				    port_resolve, &specs[i], ferr, sizeof(ferr)) < 0) {
+				free(specs);
+				return fail(err, elen, "flow %zu: %s", i + 1,
+					json_is_string(f) ? ferr : "not a string");
+			}
+		}
+		ret = flow_table_add(specs, (unsigned)json_array_size(flows), err, elen);
+		free(specs);
+		return ret;
+	}
+	return 0;
+}
+
+int config_load_flows(const char *path, char *err, size_t elen)
+{
+	FILE *f = fopen(path, "r");
+	struct flow_spec *specs = NULL;
+	unsigned n = 0, cap = 0, lineno = 0;
+	char *line = NULL;
+	size_t len = 0;
+	int ret = 0;
+
+	if (f == NULL)
+		return fail(err, elen, "cannot open '%s': %s", path, strerror(errno));
+	while (getline(&line, &len, f) > 0) {
+		char *s = line, ferr[256];
+
+		lineno++;
+		s[strcspn(s, "\r\n")] = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (n == cap) {
+			struct flow_spec *ns = realloc(specs, (cap = cap ? cap * 2 : 256) * sizeof(*specs));
+
+			if (ns == NULL) {
+				ret = -ENOMEM;
+				break;
+			}
+			specs = ns;
+		}
+		if (flow_parse(s, FLOW_PARSE_ADD, port_resolve, &specs[n], ferr, sizeof(ferr)) < 0) {
+			ret = fail(err, elen, "%s line %u: %s", path, lineno, ferr);
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	free(line);
+	if (ret == 0 && n > 0)
+		ret = flow_table_add(specs, n, err, elen);
+	free(specs);
+	return ret;
+}

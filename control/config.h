@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// pswitchd's options: the command line, and a JSON config file with the same
+// keys plus the ports and flows to start with.
+#pragma once
+
+#include "flow.h"
+#include "log.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+
+#define PSW_CONFIG_MAX_EAL 32
+
+struct psw_config {
+	unsigned pmd_cores[PSW_MAX_PMDS];
+	unsigned n_pmd_cores;
+	unsigned control_core;
+	char control_socket[108];
+	char run_dir[PATH_MAX - 64];
+	char file_prefix[64];
+	int hugepages;             // 1 yes, 0 no, -1 when available
+	bool no_huge;              // the outcome
+	unsigned memory_mb;
+	unsigned n_mbufs;
+	bool pci;
+	char *eal_args[PSW_CONFIG_MAX_EAL];
+	unsigned n_eal_args;
+	enum psw_log_format log_format;
+	int verbosity;
+	unsigned fdb_max;
+	unsigned fdb_age;
+	bool restore;
+	char flows_file[PATH_MAX];
+	json_t *file;              // the config file, for its ports and flows
+};
+
+// Fills 'cfg' from the command line (and the file --config names). Returns 0,
+// 1 when the program should exit successfully (--help), or -errno with 'err'.
+int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_t elen);
+
+// Adds the ports and flows of the config file. Control thread, after start.
+int config_apply(const struct psw_config *cfg, char *err, size_t elen);
+
+// Adds the flows of a text file (one a line, '#' comments) as one batch.
+int config_load_flows(const char *path, char *err, size_t elen);

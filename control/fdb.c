@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "fdb.h"
+#include "fdb_ctl.h"
+#include "log.h"
+#include "port_ctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+
+struct rte_hash *fdb_hash;
+struct rte_ring *fdb_learn_ring;
+
+static unsigned fdb_age_seconds = FDB_DEFAULT_AGE;
+static unsigned fdb_max;
+static uint64_t fdb_moves, fdb_full;
+
+static uint32_t now_sec(void)
+{
+	return (uint32_t)(rte_rdtsc() / rte_get_tsc_hz());
+}
+
+int fdb_init(unsigned max_entries, unsigned age_seconds)
+{
+	struct rte_hash_parameters hp = {
+		.name = "psw_fdb",
+		.entries = max_entries,
+		.key_len = sizeof(struct fdb_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL,
+	};
+
+	fdb_max = max_entries;
+	fdb_age_seconds = age_seconds;
+	fdb_hash = rte_hash_create(&hp);
+	if (fdb_hash == NULL)
+		return errno_log(rte_errno, "cannot create the MAC table");
+	fdb_learn_ring = rte_ring_create_elem("psw_fdb_learn", sizeof(struct fdb_learn_msg), 4096,
+		(int)rte_socket_id(), RING_F_SC_DEQ);
+	if (fdb_learn_ring == NULL)
+		return errno_log(rte_errno, "cannot create the learning ring");
+	return 0;
+}
+
+// Deleted entries wait for a grace period before their memory and key slot
+// are reused, since a PMD may have just looked them up.
+struct doomed {
+	struct fdb_entry **e;
+	unsigned n;
+};
+
+static void doomed_free(struct doomed *d)
+{
+	if (d->n > 0)
+		synchronize_rcu();
+	for (unsigned i = 0; i < d->n; i++) {
+		rte_hash_free_key_with_position(fdb_hash, d->e[i]->pos);
+		free(d->e[i]);
+	}
+	free(d->e);
+	d->e = NULL;
+	d->n = 0;
+}
+
+static void delete_where(bool (*pred)(const struct fdb_entry *, const void *), const void *arg)
+{
+	struct doomed d = {.e = malloc(fdb_max * sizeof(*d.e)), .n = 0};
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (d.e == NULL)
+		return;
+	while (rte_hash_iterate(fdb_hash, &key, &data, &iter) >= 0) {
+		struct fdb_entry *e = data;
+
+		if (!pred(e, arg))
+			continue;
+		if (rte_hash_del_key(fdb_hash, &e->key) >= 0)
+			d.e[d.n++] = e;
+	}
+	doomed_free(&d);
+}
+
+void fdb_fini(void)
+{
+	if (fdb_hash != NULL)
+		fdb_flush(true);
+	rte_hash_free(fdb_hash);
+	rte_ring_free(fdb_learn_ring);
+	fdb_hash = NULL;
+	fdb_learn_ring = NULL;
+}
+
+// Adds or moves one entry. A move replaces the entry object so that PMDs
+// never see a half-written one.
+static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, struct doomed *d)
+{
+	struct fdb_entry *e = calloc(1, sizeof(*e)), *old = NULL;
+	void *data;
+	int pos;
+
+	if (e == NULL)
+		return -ENOMEM;
+	e->key = *k;
+	e->ofport = ofport;
+	e->is_static = is_static;
+	e->last_seen = now_sec();
+	if (rte_hash_lookup_data(fdb_hash, k, &data) >= 0)
+		old = data;
+	pos = rte_hash_add_key_data(fdb_hash, k, e);
+	if (pos < 0) {
+		free(e);
+		return pos;
+	}
+	e->pos = pos;
+	if (old != NULL) {
+		// the key slot stays in use by the new entry: only the memory goes
+		old->pos = -1;
+		d->e[d->n++] = old;
+	}
+	return 0;
+}
+
+unsigned fdb_drain_learn(void)
+{
+	struct fdb_learn_msg msgs[64];
+	struct fdb_entry *olds[64];
+	struct doomed d = {.e = olds, .n = 0};
+	unsigned n, applied = 0;
+
+	n = rte_ring_sc_dequeue_burst_elem(fdb_learn_ring, msgs, sizeof(msgs[0]), 64, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		struct fdb_entry *e;
+		void *data;
+
+		if (port_by_ofport(msgs[i].ofport) == NULL)
+			continue; // the port went away meanwhile
+		if (rte_hash_lookup_data(fdb_hash, &msgs[i].key, &data) >= 0) {
+			e = data;
+			if (e->ofport == msgs[i].ofport || e->is_static)
+				continue;
+			fdb_moves++;
+		}
+		if (fdb_set(&msgs[i].key, msgs[i].ofport, false, &d) < 0)
+			fdb_full++;
+		else
+			applied++;
+	}
+	if (d.n > 0)
+		synchronize_rcu();
+	for (unsigned i = 0; i < d.n; i++)
+		free(d.e[i]);
+	return applied;
+}
+
+static bool aged(const struct fdb_entry *e, const void *arg)
+{
+	const uint32_t *now = arg;
+
+	return !e->is_static && *now - e->last_seen > fdb_age_seconds;
+}
+
+void fdb_age(void)
+{
+	uint32_t now = now_sec();
+
+	delete_where(aged, &now);
+}
+
+static bool on_port(const struct fdb_entry *e, const void *arg)
+{
+	return e->ofport == *(const uint16_t *)arg;
+}
+
+void fdb_flush_port(uint16_t ofport)
+{
+	delete_where(on_port, &ofport);
+}
+
+static bool flushable(const struct fdb_entry *e, const void *arg)
+{
+	return *(const bool *)arg || !e->is_static;
+}
+
+void fdb_flush(bool all)
+{
+	delete_where(flushable, &all);
+}
+
+int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *err, size_t elen)
+{
+	struct fdb_entry *olds[1];
+	struct doomed d = {.e = olds, .n = 0};
+	struct fdb_key k = {.vlan = vlan};
+	int ret;
+
+	if (port_by_ofport(ofport) == NULL) {
+		snprintf(err, elen, "no port %u", ofport);
+		return -ENOENT;
+	}
+	if (vlan > 4095) {
+		snprintf(err, elen, "VLAN %u is out of range", vlan);
+		return -EINVAL;
+	}
+	memcpy(k.mac, mac, 6);
+	ret = fdb_set(&k, ofport, true, &d);
+	if (ret < 0) {
+		snprintf(err, elen, "MAC table is full");
+		return ret;
+	}
+	if (d.n > 0) {
+		synchronize_rcu();
+		free(olds[0]);
+	}
+	return 0;
+}
+
+struct mac_vlan {
+	const uint8_t *mac;
+	uint16_t vlan;
+};
+
+static bool is_mac_vlan(const struct fdb_entry *e, const void *arg)
+{
+	const struct mac_vlan *mv = arg;
+
+	return e->key.vlan == mv->vlan && memcmp(e->key.mac, mv->mac, 6) == 0;
+}
+
+int fdb_del(const uint8_t mac[6], uint16_t vlan)
+{
+	struct fdb_key k = {.vlan = vlan};
+	struct mac_vlan mv = {.mac = mac, .vlan = vlan};
+	void *data;
+
+	memcpy(k.mac, mac, 6);
+	if (rte_hash_lookup_data(fdb_hash, &k, &data) < 0)
+		return -ENOENT;
+	delete_where(is_mac_vlan, &mv);
+	return 0;
+}
+
+void fdb_set_age(unsigned seconds)
+{
+	fdb_age_seconds = seconds;
+}
+
+json_t *fdb_show(void)
+{
+	json_t *arr = json_array();
+	uint32_t iter = 0, now = now_sec();
+	const void *key;
+	void *data;
+
+	while (rte_hash_iterate(fdb_hash, &key, &data, &iter) >= 0) {
+		const struct fdb_entry *e = data;
+		const uint8_t *m = e->key.mac;
+		const char *pname = port_name_of(e->ofport);
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+			m[4], m[5]);
+		json_array_append_new(arr, json_pack("{s:s,s:i,s:i,s:s,s:b,s:i}", "mac", mac,
+			"vlan", e->key.vlan, "ofport", e->ofport, "port", pname ? pname : "?",
+			"static", e->is_static, "age", e->is_static ? 0 : (int)(now - e->last_seen)));
+	}
+	return json_pack("{s:o,s:i,s:i,s:I,s:I}", "entries", arr, "max", fdb_max,
+		"aging_time", fdb_age_seconds, "moves", (json_int_t)fdb_moves,
+		"table_full", (json_int_t)fdb_full);
+}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The MAC learning table's writer side: learning what the PMDs report,
+// aging, static entries. Control thread only.
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FDB_DEFAULT_MAX 65536
+#define FDB_DEFAULT_AGE 300
+
+int fdb_init(unsigned max_entries, unsigned age_seconds);
+void fdb_fini(void);
+
+// Takes the learn requests the PMDs queued. Returns how many were applied.
+unsigned fdb_drain_learn(void);
+// Removes learned entries older than the aging time.
+void fdb_age(void);
+void fdb_flush_port(uint16_t ofport);
+// Removes every learned entry (and static ones too when 'all').
+void fdb_flush(bool all);
+
+int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *err, size_t elen);
+int fdb_del(const uint8_t mac[6], uint16_t vlan);
+
+json_t *fdb_show(void);
+void fdb_set_age(unsigned seconds);

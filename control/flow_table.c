@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "flow_table.h"
+#include "classifier.h"
+#include "log.h"
+#include "pmd.h"
+#include "port_ctl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+
+// Thread-safety: control thread only. The flows of each table, in no order.
+struct flow_list {
+	const struct psw_flow **flows;
+	uint32_t n;
+};
+
+static struct flow_list tables[PSW_MAX_TABLES];
+static uint64_t next_seq = 1;
+static unsigned n_flows_total;
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int flow_table_init(void)
+{
+	struct psw_pipeline *pl = calloc(1, sizeof(*pl));
+
+	if (pl == NULL)
+		return -ENOMEM;
+	pl->version = 1;
+	rcu_assign_pointer(psw_active_pipeline, pl);
+	return 0;
+}
+
+static void flow_free(const struct psw_flow *f)
+{
+	if (f == NULL)
+		return;
+	free(f->stats);
+	free((void *)f);
+}
+
+void flow_table_fini(void)
+{
+	struct psw_pipeline *pl = psw_active_pipeline;
+
+	rcu_assign_pointer(psw_active_pipeline, NULL);
+	synchronize_rcu();
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
+		for (uint32_t i = 0; i < tables[t].n; i++)
+			flow_free(tables[t].flows[i]);
+		free(tables[t].flows);
+		tables[t] = (struct flow_list){0};
+		if (pl != NULL)
+			cls_table_free(pl->tables[t]);
+	}
+	free(pl);
+	n_flows_total = 0;
+}
+
+static struct psw_flow *flow_create(const struct flow_spec *sp)
+{
+	struct psw_flow *f = calloc(1, sizeof(*f) + sp->n_actions * sizeof(struct psw_action));
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+
+	if (f == NULL)
+		return NULL;
+	f->stats = aligned_alloc(RTE_CACHE_LINE_SIZE, n_pmds * sizeof(*f->stats));
+	if (f->stats == NULL) {
+		free(f);
+		return NULL;
+	}
+	memset(f->stats, 0, n_pmds * sizeof(*f->stats));
+	flow_key_mask(&f->match, &sp->match, &sp->mask);
+	f->mask = sp->mask;
+	f->priority = sp->priority;
+	f->table_id = sp->table_id;
+	f->goto_table = PSW_NO_TABLE;
+	f->cookie = sp->cookie;
+	f->idle_timeout = sp->idle_timeout;
+	f->hard_timeout = sp->hard_timeout;
+	f->created_ns = monotonic_ns();
+	f->created_tsc = rte_rdtsc();
+	f->seq = next_seq++;
+	f->n_actions = sp->n_actions;
+	memcpy(f->actions, sp->actions, sp->n_actions * sizeof(struct psw_action));
+	for (unsigned i = 0; i < f->n_actions; i++) {
+		switch (f->actions[i].type) {
+		case PSW_ACT_GOTO_TABLE:
+			f->goto_table = f->actions[i].table;
+			break;
+		case PSW_ACT_PUSH_VLAN:
+		case PSW_ACT_POP_VLAN:
+		case PSW_ACT_SET_VLAN_VID:
+		case PSW_ACT_SET_VLAN_PCP:
+		case PSW_ACT_SET_DL_SRC:
+		case PSW_ACT_SET_DL_DST:
+			f->has_key_mods = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return f;
+}
+
+// Same identity: table, match and priority. The newest of such flows wins.
+static int flow_identity_order(const void *a, const void *b)
+{
+	const struct psw_flow *fa = *(const struct psw_flow *const *)a;
+	const struct psw_flow *fb = *(const struct psw_flow *const *)b;
+	int c = memcmp(&fa->mask, &fb->mask, sizeof(fa->mask));
+
+	if (c == 0)
+		c = memcmp(&fa->match, &fb->match, sizeof(fa->match));
+	if (c == 0)
+		c = (fa->priority > fb->priority) - (fa->priority < fb->priority);
+	if (c == 0)
+		c = (fa->seq > fb->seq) - (fa->seq < fb->seq);
+	return c;
+}
+
+static bool same_identity(const struct psw_flow *a, const struct psw_flow *b)
+{
+	return a->priority == b->priority && flow_key_equal(&a->mask, &b->mask) &&
+		flow_key_equal(&a->match, &b->match);
+}
+
+// Publishes new contents for the tables marked in 'changed': 'next' holds
+// their new flow lists. Frees what the old pipeline alone held, 'garbage',
+// after a grace period. On failure nothing changes and 'next' is freed.
+static int publish(bool *changed, struct flow_list *next, const struct psw_flow **garbage,
+	uint32_t n_garbage)
+{
+	struct psw_pipeline *old = psw_active_pipeline, *pl;
+	unsigned t;
+
+	pl = malloc(sizeof(*pl));
+	if (pl == NULL)
+		goto out_nomem;
+	*pl = *old;
+	pl->version = old->version + 1 ? old->version + 1 : 1;
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		if (!changed[t])
+			continue;
+		pl->tables[t] = NULL;
+		if (next[t].n == 0)
+			continue;
+		pl->tables[t] = cls_table_build(next[t].flows, next[t].n);
+		if (pl->tables[t] == NULL)
+			goto out_free_tables;
+	}
+	pl->n_flows = 0;
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		pl->n_flows += changed[t] ? next[t].n : tables[t].n;
+	rcu_assign_pointer(psw_active_pipeline, pl);
+	synchronize_rcu();
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		if (!changed[t])
+			continue;
+		cls_table_free(old->tables[t]);
+		free(tables[t].flows);
+		tables[t] = next[t];
+	}
+	for (uint32_t i = 0; i < n_garbage; i++)
+		flow_free(garbage[i]);
+	n_flows_total = pl->n_flows;
+	free(old);
+	return 0;
+
+out_free_tables:
+	for (unsigned u = 0; u < t; u++)
+		if (changed[u])
+			cls_table_free(pl->tables[u]);
+	free(pl);
+out_nomem:
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		if (changed[t])
+			free(next[t].flows);
+	return -ENOMEM;
+}
+
+int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t elen)
+{
+	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
+	bool changed[PSW_MAX_TABLES] = {false};
+	uint32_t per_table[PSW_MAX_TABLES] = {0};
+	const struct psw_flow **garbage = NULL;
+	uint32_t n_garbage = 0, g_cap = 0;
+	unsigned i, t;
+	int ret = -ENOMEM;
+
+	if (next == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		changed[specs[i].table_id] = true;
+		per_table[specs[i].table_id]++;
+	}
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		if (!changed[t])
+			continue;
+		next[t].flows = malloc((tables[t].n + per_table[t]) * sizeof(*next[t].flows));
+		if (next[t].flows == NULL)
+			goto out_free;
+		memcpy(next[t].flows, tables[t].flows, tables[t].n * sizeof(*next[t].flows));
+		next[t].n = tables[t].n;
+		g_cap += tables[t].n + per_table[t];
+	}
+	garbage = malloc((g_cap ? g_cap : 1) * sizeof(*garbage));
+	if (garbage == NULL)
+		goto out_free;
+	for (i = 0; i < n; i++) {
+		struct psw_flow *f = flow_create(&specs[i]);
+
+		if (f == NULL) {
+			snprintf(err, elen, "out of memory for flow %u", i + 1);
+			goto out_free_new;
+		}
+		next[f->table_id].flows[next[f->table_id].n++] = f;
+	}
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		struct flow_list *l = &next[t];
+		uint32_t w = 0;
+
+		if (!changed[t])
+			continue;
+		qsort(l->flows, l->n, sizeof(*l->flows), flow_identity_order);
+		for (uint32_t r = 0; r < l->n; r++) {
+			if (r + 1 < l->n && same_identity(l->flows[r], l->flows[r + 1]))
+				garbage[n_garbage++] = l->flows[r];
+			else
+				l->flows[w++] = l->flows[r];
+		}
+		l->n = w;
+	}
+	ret = publish(changed, next, garbage, n_garbage);
+	if (ret < 0)
+		snprintf(err, elen, "out of memory building flow tables");
+	free(garbage);
+	free(next);
+	return ret;
+
+out_free_new:
+	// the flows of this batch are those with seq beyond the old ones
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		for (uint32_t r = tables[t].n; changed[t] && r < next[t].n; r++)
+			flow_free(next[t].flows[r]);
+out_free:
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		free(next[t].flows);
+	free(garbage);
+	free(next);
+	if (ret == -ENOMEM && err[0] == '\0')
+		snprintf(err, elen, "out of memory");
+	return ret;
+}
+
+static bool strict_selects(const struct flow_spec *filter, const struct psw_flow *f)
+{
+	struct psw_flow_key m;
+
+	flow_key_mask(&m, &filter->match, &filter->mask);
+	return flow_key_equal(&f->mask, &filter->mask) && flow_key_equal(&f->match, &m) &&
+		(!filter->has_priority || f->priority == filter->priority) &&
+		(f->cookie & filter->cookie_mask) == (filter->cookie & filter->cookie_mask);
+}
+
+typedef bool (*flow_pred_fn_t)(const struct psw_flow *f, const void *arg);
+
+// Deletes, from the tables selected, every flow 'pred' accepts.
+static int delete_where(int only_table, flow_pred_fn_t pred, const void *arg)
+{
+	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
+	bool changed[PSW_MAX_TABLES] = {false};
+	const struct psw_flow **garbage;
+	uint32_t n_garbage = 0;
+	int ret;
+
+	garbage = malloc((n_flows_total ? n_flows_total : 1) * sizeof(*garbage));
+	if (next == NULL || garbage == NULL) {
+		free(next);
+		free(garbage);
+		return -ENOMEM;
+	}
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
+		if ((only_table >= 0 && (unsigned)only_table != t) || tables[t].n == 0)
+			continue;
+		for (uint32_t i = 0; i < tables[t].n; i++) {
+			if (!pred(tables[t].flows[i], arg))
+				continue;
+			if (!changed[t]) {
+				changed[t] = true;
+				next[t].flows = malloc(tables[t].n * sizeof(*next[t].flows));
+				if (next[t].flows == NULL) {
+					ret = -ENOMEM;
+					goto out_free;
+				}
+				memcpy(next[t].flows, tables[t].flows, i * sizeof(*next[t].flows));
+				next[t].n = i;
+			}
+			garbage[n_garbage++] = tables[t].flows[i];
+		}
+		if (changed[t]) {
+			// second pass keeps the rest in order
+			next[t].n = 0;
+			for (uint32_t i = 0; i < tables[t].n; i++)
+				if (!pred(tables[t].flows[i], arg))
+					next[t].flows[next[t].n++] = tables[t].flows[i];
+		}
+	}
+	ret = n_garbage == 0 ? 0 : publish(changed, next, garbage, n_garbage);
+	if (ret == 0)
+		ret = (int)n_garbage;
+	free(garbage);
+	free(next);
+	return ret;
+out_free:
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++)
+		free(next[t].flows);
+	free(garbage);
+	free(next);
+	return ret;
+}
+
+struct del_arg {
+	const struct flow_spec *filter;
+	bool strict;
+};
+
+static bool del_pred(const struct psw_flow *f, const void *arg)
+{
+	const struct del_arg *d = arg;
+
+	if (d->strict)
+		return strict_selects(d->filter, f);
+	return flow_filter_selects(d->filter, &f->match, &f->mask, f->cookie);
+}
+
+int flow_table_del(const struct flow_spec *filter, bool strict)
+{
+	struct del_arg d = {.filter = filter, .strict = strict};
+
+	return delete_where(filter->has_table ? filter->table_id : -1, del_pred, &d);
+}
+
+void flow_stats_sum(const struct psw_flow *f, uint64_t *packets, uint64_t *bytes,
+	uint64_t *used_tsc)
+{
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+
+	*packets = *bytes = 0;
+	*used_tsc = f->created_tsc;
+	for (unsigned i = 0; i < n_pmds; i++) {
+		*packets += f->stats[i].packets;
+		*bytes += f->stats[i].bytes;
+		if (f->stats[i].used_tsc > *used_tsc)
+			*used_tsc = f->stats[i].used_tsc;
+	}
+}
+
+static bool expired_pred(const struct psw_flow *f, const void *arg)
+{
+	const uint64_t *now = arg; // [0] ns, [1] tsc
+	uint64_t packets, bytes, used;
+
+	if (f->hard_timeout && now[0] - f->created_ns >= f->hard_timeout * 1000000000ull)
+		return true;
+	if (f->idle_timeout) {
+		flow_stats_sum(f, &packets, &bytes, &used);
+		if (now[1] - used >= f->idle_timeout * rte_get_tsc_hz())
+			return true;
+	}
+	return false;
+}
+
+void flow_table_expire(void)
+{
+	uint64_t now[2] = {monotonic_ns(), rte_rdtsc()};
+	bool any = false;
+
+	for (unsigned t = 0; t < PSW_MAX_TABLES && !any; t++)
+		for (uint32_t i = 0; i < tables[t].n && !any; i++)
+			any = expired_pred(tables[t].flows[i], now);
+	if (any) {
+		int n = delete_where(-1, expired_pred, now);
+
+		if (n > 0)
+			LOG_INFO(2, "flows expired", KV_INT("count", n));
+	}
+}
+
+static int dump_order(const void *a, const void *b)
+{
+	const struct psw_flow *fa = *(const struct psw_flow *const *)a;
+	const struct psw_flow *fb = *(const struct psw_flow *const *)b;
+
+	if (fa->priority != fb->priority)
+		return fa->priority < fb->priority ? 1 : -1;
+	return (fa->seq > fb->seq) - (fa->seq < fb->seq);
+}
+
+json_t *flow_table_dump(const struct flow_spec *filter)
+{
+	json_t *arr = json_array();
+	uint64_t now_ns = monotonic_ns(), now_tsc = rte_rdtsc(), hz = rte_get_tsc_hz();
+	char match[1024], acts[2048];
+
+	for (unsigned t = 0; t < PSW_MAX_TABLES && arr != NULL; t++) {
+		const struct psw_flow **sorted;
+
+		if (tables[t].n == 0 || (filter && filter->has_table && filter->table_id != t))
+			continue;
+		sorted = malloc(tables[t].n * sizeof(*sorted));
+		if (sorted == NULL)
+			break;
+		memcpy(sorted, tables[t].flows, tables[t].n * sizeof(*sorted));
+		qsort(sorted, tables[t].n, sizeof(*sorted), dump_order);
+		for (uint32_t i = 0; i < tables[t].n; i++) {
+			const struct psw_flow *f = sorted[i];
+			uint64_t packets, bytes, used;
+
+			if (filter && !flow_filter_selects(filter, &f->match, &f->mask, f->cookie))
+				continue;
+			flow_stats_sum(f, &packets, &bytes, &used);
+			flow_format_match(&f->match, &f->mask, f->priority, port_name_of, match,
+				sizeof(match));
+			flow_format_actions(f->actions, f->n_actions, port_name_of, acts, sizeof(acts));
+			json_array_append_new(arr, json_pack("{s:i,s:i,s:I,s:I,s:I,s:f,s:f,s:i,s:i,s:s,s:s}",
+				"table", t, "priority", f->priority, "cookie", (json_int_t)f->cookie,
+				"n_packets", (json_int_t)packets, "n_bytes", (json_int_t)bytes,
+				"duration", (double)(now_ns - f->created_ns) / 1e9,
+				"idle_age", (double)(now_tsc - used) / (double)hz,
+				"idle_timeout", f->idle_timeout, "hard_timeout", f->hard_timeout,
+				"match", match, "actions", acts));
+		}
+		free(sorted);
+	}
+	return arr;
+}
+
+unsigned flow_table_count(void)
+{
+	return n_flows_total;
+}
+
+int flow_table_replace(const struct flow_spec *specs, unsigned n, char *err, size_t elen)
+{
+	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
+	bool changed[PSW_MAX_TABLES] = {false};
+	uint32_t per_table[PSW_MAX_TABLES] = {0};
+	const struct psw_flow **garbage = NULL;
+	uint32_t n_garbage = 0;
+	unsigned i, t;
+	int ret = -ENOMEM;
+
+	if (next == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		per_table[specs[i].table_id]++;
+	garbage = malloc((n_flows_total + n + 1) * sizeof(*garbage));
+	if (garbage == NULL)
+		goto out_free;
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		changed[t] = tables[t].n > 0 || per_table[t] > 0;
+		if (!changed[t])
+			continue;
+		next[t].flows = malloc((per_table[t] ? per_table[t] : 1) * sizeof(*next[t].flows));
+		if (next[t].flows == NULL)
+			goto out_free;
+		for (uint32_t r = 0; r < tables[t].n; r++)
+			garbage[n_garbage++] = tables[t].flows[r];
+	}
+	for (i = 0; i < n; i++) {
+		struct psw_flow *f = flow_create(&specs[i]);
+
+		if (f == NULL)
+			goto out_free_new;
+		next[f->table_id].flows[next[f->table_id].n++] = f;
+	}
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		struct flow_list *l = &next[t];
+		uint32_t w = 0;
+
+		if (!changed[t])
+			continue;
+		qsort(l->flows, l->n, sizeof(*l->flows), flow_identity_order);
+		for (uint32_t r = 0; r < l->n; r++) {
+			if (r + 1 < l->n && same_identity(l->flows[r], l->flows[r + 1]))
+				garbage[n_garbage++] = l->flows[r];
+			else
+				l->flows[w++] = l->flows[r];
+		}
+		l->n = w;
+	}
+	ret = publish(changed, next, garbage, n_garbage);
+	if (ret < 0)
+		snprintf(err, elen, "out of memory building flow tables");
+	free(garbage);
+	free(next);
+	return ret;
+
+out_free_new:
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		for (uint32_t r = 0; r < next[t].n; r++)
+			flow_free(next[t].flows[r]);
+out_free:
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		free(next[t].flows);
+	free(garbage);
+	free(next);
+	snprintf(err, elen, "out of memory");
+	return ret;
+}

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The flow tables as the control thread owns them: every change builds the
+// tables it touches anew and publishes one new pipeline, so that a batch is
+// seen by the PMDs all at once.
+#pragma once
+
+#include "flow_parse.h"
+
+#include <jansson.h>
+
+int flow_table_init(void);
+void flow_table_fini(void);
+
+// Adds (or replaces: same table, match and priority) the 'n' flows of 'specs'
+// in one step. Returns 0 or -errno with 'err' set. Control thread only.
+int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t elen);
+
+// Deletes the flows 'filter' selects (loosely, or exactly with 'strict', where
+// the priority must match too), in the filter's table or in all tables when it
+// names none. Returns the number deleted or -errno.
+int flow_table_del(const struct flow_spec *filter, bool strict);
+
+// Removes flows whose idle or hard timeout has passed. Control thread only.
+void flow_table_expire(void);
+
+// The flows 'filter' selects (all when NULL), as a JSON array.
+json_t *flow_table_dump(const struct flow_spec *filter);
+
+unsigned flow_table_count(void);
+
+// Sums the per-PMD counters of 'f'.
+void flow_stats_sum(const struct psw_flow *f, uint64_t *packets, uint64_t *bytes,
+	uint64_t *used_tsc);
+
+// Replaces every flow of every table with the 'n' flows of 'specs', in one
+// step (ovs-ofctl replace-flows). Returns 0 or -errno with 'err' set.
+int flow_table_replace(const struct flow_spec *specs, unsigned n, char *err, size_t elen);

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// pswitchd: the DPDK pod switch. One process: PMD threads on the cores given,
+// the control thread (socket, learning, aging, link state) on another.
+#include "api.h"
+#include "config.h"
+#include "fdb_ctl.h"
+#include "flow_table.h"
+#include "log.h"
+#include "pmd.h"
+#include "pmd_ctl.h"
+#include "port_ctl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	psw_exit_requested = 1;
+}
+
+// DPDK's own messages (EAL, drivers) come through here into our log format.
+static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t size)
+{
+	char text[1024];
+	uint32_t level = rte_log_cur_msg_loglevel();
+	enum psw_log_severity sev = level <= RTE_LOG_ERR ? PSW_SEV_ERROR :
+		level <= RTE_LOG_WARNING ? PSW_SEV_WARNING : PSW_SEV_INFO;
+
+	(void)cookie;
+	snprintf(text, sizeof(text), "%.*s", (int)RTE_MIN(size, sizeof(text) - 1), buf);
+	psw_log_raw(sev, "dpdk", text);
+	return (ssize_t)size;
+}
+
+static int eal_start(const struct psw_config *cfg)
+{
+	char lcores[256], main_lcore[16], mem[32], loglevel[32];
+	char *argv[64 + PSW_CONFIG_MAX_EAL];
+	cookie_io_functions_t io = {.write = dpdk_log_write};
+	int argc = 0, off, ret;
+	FILE *stream;
+
+	off = snprintf(lcores, sizeof(lcores), "%u", cfg->control_core);
+	for (unsigned i = 0; i < cfg->n_pmd_cores; i++)
+		off += snprintf(lcores + off, sizeof(lcores) - (size_t)off, ",%u", cfg->pmd_cores[i]);
+	snprintf(main_lcore, sizeof(main_lcore), "%u", cfg->control_core);
+	snprintf(mem, sizeof(mem), "%u", cfg->memory_mb);
+	// -v 0 shows DPDK's warnings and errors; -v 4 its info; -v 6 its debug
+	snprintf(loglevel, sizeof(loglevel), "%d", psw_log_verbosity() >= 6 ? RTE_LOG_DEBUG :
+		psw_log_verbosity() >= 4 ? RTE_LOG_INFO : RTE_LOG_WARNING);
+	argv[argc++] = "pswitchd";
+	argv[argc++] = "-l";
+	argv[argc++] = lcores;
+	argv[argc++] = "--main-lcore";
+	argv[argc++] = main_lcore;
+	argv[argc++] = "--file-prefix";
+	argv[argc++] = (char *)cfg->file_prefix;
+	argv[argc++] = "--log-level";
+	argv[argc++] = loglevel;
+	if (cfg->no_huge) {
+		argv[argc++] = "--no-huge";
+		argv[argc++] = "-m";
+		argv[argc++] = mem;
+	} else {
+		// Nothing else maps our memory (vhost-user maps the pods'), so it
+		// need not live in files: no hugepage files are left behind.
+		argv[argc++] = "--in-memory";
+		argv[argc++] = "--socket-mem";
+		argv[argc++] = mem;
+	}
+	if (!cfg->pci)
+		argv[argc++] = "--no-pci";
+	for (unsigned i = 0; i < cfg->n_eal_args; i++)
+		argv[argc++] = cfg->eal_args[i];
+	argv[argc] = NULL;
+	stream = fopencookie(NULL, "w", io);
+	if (stream != NULL) {
+		setvbuf(stream, NULL, _IOLBF, 0);
+		rte_openlog_stream(stream);
+	}
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		return errno_log(rte_errno, "cannot initialize DPDK (EAL)");
+	return 0;
+}
+
+static int make_run_dir(const char *dir)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(tmp, 0755);
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return errno_log(errno, "cannot create run directory");
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void control_loop(void)
+{
+	uint64_t last_link = 0, last_age = 0;
+
+	while (!psw_exit_requested) {
+		uint64_t now;
+
+		// short waits keep MAC learning prompt; the PMDs queue what they saw
+		api_poll(2);
+		while (fdb_drain_learn() > 0)
+			;
+		now = now_ms();
+		if (now - last_link >= 100) {
+			port_poll_links();
+			last_link = now;
+		}
+		if (now - last_age >= 1000) {
+			fdb_age();
+			flow_table_expire();
+			last_age = now;
+		}
+	}
+}
+
+static int load_initial_flows(const char *path)
+{
+	char err[512];
+	int ret = config_load_flows(path, err, sizeof(err));
+
+	if (ret < 0)
+		LOG_ERR("cannot load flows", KV_STR("file", path), KV_STR("err", err));
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct psw_config cfg;
+	struct rte_mempool *pool;
+	char err[512];
+	int ret;
+
+	ret = config_parse(argc, argv, &cfg, err, sizeof(err));
+	if (ret != 0) {
+		if (ret > 0)
+			return 0; // --help, --version
+		fprintf(stderr, "pswitchd: %s\n", err);
+		return 2;
+	}
+	psw_log_setup(cfg.log_format, cfg.verbosity, "pswitchd");
+	LOG_INFO(0, "starting pswitchd", KV_STR("version", PSW_VERSION),
+		KV_STR("control_socket", cfg.control_socket), KV_STR("run_dir", cfg.run_dir));
+	if (make_run_dir(cfg.run_dir) < 0)
+		return 1;
+	if (eal_start(&cfg) < 0)
+		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	pool = rte_pktmbuf_pool_create("psw_mbufs", cfg.n_mbufs, 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (pool == NULL) {
+		errno_log(rte_errno, "cannot create the packet buffer pool");
+		goto out_eal;
+	}
+	if (flow_table_init() < 0 || port_ctl_init(pool, cfg.run_dir) < 0 ||
+	    fdb_init(cfg.fdb_max, cfg.fdb_age) < 0)
+		goto out_eal;
+	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool) < 0)
+		goto out_eal;
+	if (api_init(cfg.control_socket) < 0)
+		goto out_pmds;
+	if (cfg.restore)
+		port_restore();
+	if (config_apply(&cfg, err, sizeof(err)) < 0) {
+		LOG_ERR("cannot apply the configuration", KV_STR("err", err));
+		goto out_api;
+	}
+	if (cfg.flows_file[0] != '\0' && load_initial_flows(cfg.flows_file) < 0)
+		goto out_api;
+	LOG_INFO(0, "pswitchd ready", KV_INT("pmds", cfg.n_pmd_cores),
+		KV_INT("ports", psw_active_ports->n), KV_INT("flows", flow_table_count()));
+	control_loop();
+	LOG_INFO(0, "stopping pswitchd");
+	ret = 0;
+	goto out_api_ok;
+out_api:
+	ret = 1;
+out_api_ok:
+	api_fini();
+	pmd_ctl_stop();
+	port_ctl_fini();
+	fdb_fini();
+	flow_table_fini();
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return ret;
+out_pmds:
+	pmd_ctl_stop();
+out_eal:
+	rte_eal_cleanup();
+	return 1;
+}

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "port_ctl.h"
+#include "fdb_ctl.h"
+#include "log.h"
+#include "pmd.h"
+#include "pmd_ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+static struct rte_mempool *port_pool;
+static char port_run_dir[PATH_MAX];
+static bool restoring;
+
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int port_ctl_init(struct rte_mempool *pool, const char *run_dir)
+{
+	struct port_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	port_pool = pool;
+	snprintf(port_run_dir, sizeof(port_run_dir), "%s", run_dir);
+	rcu_assign_pointer(psw_active_ports, t);
+	return 0;
+}
+
+struct psw_port *port_by_ofport(uint16_t ofport)
+{
+	if (ofport == PSW_PORT_NONE || ofport >= PSW_MAX_PORTS || psw_active_ports == NULL)
+		return NULL;
+	return psw_active_ports->by_ofport[ofport];
+}
+
+struct psw_port *port_by_name(const char *name)
+{
+	const struct port_table *t = psw_active_ports;
+
+	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
+		struct psw_port *p = t->by_ofport[t->ofports[i]];
+
+		if (strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+uint16_t port_resolve(const char *name)
+{
+	struct psw_port *p = port_by_name(name);
+
+	return p ? p->ofport : PSW_PORT_NONE;
+}
+
+const char *port_name_of(uint16_t ofport)
+{
+	struct psw_port *p = port_by_ofport(ofport);
+
+	return p ? p->name : NULL;
+}
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= PSW_PORT_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	// a name that reads as a number would be ambiguous in flows
+	return strspn(name, "0123456789") != n;
+}
+
+// Publishes a copy of the port table with 'add' added or 'remove' taken out.
+static int table_publish(struct psw_port *add, struct psw_port *remove)
+{
+	struct port_table *old = psw_active_ports, *t = malloc(sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	*t = *old;
+	if (add != NULL)
+		t->by_ofport[add->ofport] = add;
+	if (remove != NULL)
+		t->by_ofport[remove->ofport] = NULL;
+	t->n = 0;
+	for (uint16_t i = 1; i < PSW_MAX_PORTS; i++)
+		if (t->by_ofport[i] != NULL)
+			t->ofports[t->n++] = i;
+	rcu_assign_pointer(psw_active_ports, t);
+	synchronize_rcu();
+	free(old);
+	return 0;
+}
+
+static uint16_t free_ofport(void)
+{
+	for (uint16_t i = 1; i < PSW_MAX_PORTS; i++)
+		if (psw_active_ports->by_ofport[i] == NULL)
+			return i;
+	return PSW_PORT_NONE;
+}
+
+static const char *opt_str(json_t *opts, const char *key)
+{
+	json_t *v = opts ? json_object_get(opts, key) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int opt_int(json_t *opts, const char *key, long min, long max, long def, long *out,
+	char *err, size_t elen)
+{
+	json_t *v = opts ? json_object_get(opts, key) : NULL;
+	long x;
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		x = (long)json_integer_value(v);
+	} else if (json_is_string(v)) {
+		char *end;
+		errno = 0;
+		x = strtol(json_string_value(v), &end, 0);
+		if (errno || *end != '\0' || end == json_string_value(v))
+			return fail(err, elen, -EINVAL, "option %s must be a number", key);
+	} else {
+		return fail(err, elen, -EINVAL, "option %s must be a number", key);
+	}
+	if (x < min || x > max)
+		return fail(err, elen, -EINVAL, "option %s must be %ld to %ld", key, min, max);
+	*out = x;
+	return 0;
+}
+
+// Turns a port type and its options into DPDK devargs.
+static int build_devargs(struct port_ctl *c, uint16_t ofport, json_t *opts, long queues,
+	char *err, size_t elen)
+{
+	const char *path = opt_str(opts, "path"), *iface = opt_str(opts, "iface");
+	const char *devargs = opt_str(opts, "devargs");
+	int n;
+
+	if (strcmp(c->type, "vhost-user") == 0 || strcmp(c->type, "vhost-user-client") == 0) {
+		bool client = strcmp(c->type, "vhost-user-client") == 0;
+		char def[PATH_MAX + PSW_PORT_NAME_MAX + 8];
+		struct stat st;
+
+		if (path == NULL) {
+			if (client)
+				return fail(err, elen, -EINVAL, "a vhost-user-client port needs path=");
+			snprintf(def, sizeof(def), "%s/%s.sock", port_run_dir, c->ethdev_name);
+			path = def;
+		}
+		if (strlen(path) >= 108)
+			return fail(err, elen, -ENAMETOOLONG,
+				"socket path '%s' is longer than a unix socket allows (107)", path);
+		if (strchr(path, ',') != NULL)
+			return fail(err, elen, -EINVAL, "socket path '%s' has a comma", path);
+		snprintf(c->path, sizeof(c->path), "%s", path);
+		// A server socket left by a previous run would make bind fail.
+		if (!client && lstat(path, &st) == 0) {
+			if (!S_ISSOCK(st.st_mode))
+				return fail(err, elen, -EEXIST, "'%s' exists and is not a socket", path);
+			unlink(path);
+		}
+		n = snprintf(c->devargs, sizeof(c->devargs), "net_vhost_psw%u,iface=%s,queues=%ld%s",
+			ofport, path, queues, client ? ",client=1" : "");
+	} else if (strcmp(c->type, "af_packet") == 0 || strcmp(c->type, "tap") == 0) {
+		if (iface == NULL)
+			return fail(err, elen, -EINVAL, "a %s port needs iface=", c->type);
+		if (strlen(iface) > 15 || strchr(iface, ',') != NULL)
+			return fail(err, elen, -EINVAL, "bad interface name '%s'", iface);
+		if (c->type[0] == 'a')
+			n = snprintf(c->devargs, sizeof(c->devargs),
+				"net_af_packet_psw%u,iface=%s,qpairs=%ld", ofport, iface, queues);
+		else
+			n = snprintf(c->devargs, sizeof(c->devargs), "net_tap_psw%u,iface=%s",
+				ofport, iface);
+	} else if (strcmp(c->type, "dpdk") == 0) {
+		if (devargs == NULL)
+			return fail(err, elen, -EINVAL, "a dpdk port needs devargs=");
+		n = snprintf(c->devargs, sizeof(c->devargs), "%s", devargs);
+	} else {
+		return fail(err, elen, -EINVAL,
+			"unknown port type '%s' (vhost-user, vhost-user-client, af_packet, tap, dpdk)",
+			c->type);
+	}
+	if (n < 0 || (size_t)n >= sizeof(c->devargs))
+		return fail(err, elen, -E2BIG, "device arguments too long");
+	return 0;
+}
+
+static int find_ethdev(const char *devargs, uint16_t *port_id, char *name, size_t len)
+{
+	struct rte_devargs da;
+	int ret = rte_devargs_parse(&da, devargs);
+
+	if (ret < 0)
+		return ret;
+	snprintf(name, len, "%s", da.name);
+	rte_devargs_reset(&da);
+	return rte_eth_dev_get_port_by_name(name, port_id);
+}
+
+static int ethdev_setup(struct psw_port *p, uint16_t eth_port, long queues, char *err,
+	size_t elen)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+	int ret, socket = rte_eth_dev_socket_id(eth_port);
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	ret = rte_eth_dev_info_get(eth_port, &info);
+	if (ret < 0)
+		return fail(err, elen, ret, "cannot get device info: %s", rte_strerror(-ret));
+	long max_rx = RTE_MIN((long)info.max_rx_queues, (long)PSW_MAX_RXQ);
+	unsigned max_tx = RTE_MIN((unsigned)info.max_tx_queues, (unsigned)PSW_MAX_RXQ);
+
+	p->nb_rxq = (uint16_t)RTE_MIN(max_rx, queues);
+	p->nb_txq = (uint16_t)RTE_MIN(max_tx, n_pmds);
+	if (p->nb_rxq == 0 || p->nb_txq == 0)
+		return fail(err, elen, -ENOTSUP, "device has no queues");
+	p->tx_shared = p->nb_txq < n_pmds;
+	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
+		rte_spinlock_init(&p->txq_locks[i]);
+	ret = rte_eth_dev_configure(eth_port, p->nb_rxq, p->nb_txq, &conf);
+	if (ret < 0)
+		return fail(err, elen, ret, "cannot configure device: %s", rte_strerror(-ret));
+	rte_eth_dev_adjust_nb_rx_tx_desc(eth_port, &nb_rxd, &nb_txd);
+	for (uint16_t q = 0; q < p->nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(eth_port, q, nb_rxd, (unsigned)socket, NULL, port_pool);
+		if (ret < 0)
+			return fail(err, elen, ret, "cannot set up rx queue %u: %s", q, rte_strerror(-ret));
+	}
+	for (uint16_t q = 0; q < p->nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(eth_port, q, nb_txd, (unsigned)socket, NULL);
+		if (ret < 0)
+			return fail(err, elen, ret, "cannot set up tx queue %u: %s", q, rte_strerror(-ret));
+	}
+	ret = rte_eth_dev_start(eth_port);
+	if (ret < 0)
+		return fail(err, elen, ret, "cannot start device: %s", rte_strerror(-ret));
+	// A switch port receives every address; devices without the notion refuse.
+	rte_eth_promiscuous_enable(eth_port);
+	return 0;
+}
+
+static void ethdev_remove(uint16_t eth_port)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (rte_eth_dev_info_get(eth_port, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_stop(eth_port);
+	rte_eth_dev_close(eth_port);
+	if (dev != NULL)
+		rte_dev_remove(dev);
+}
+
+static void port_free(struct psw_port *p)
+{
+	struct port_ctl *c;
+
+	if (p == NULL)
+		return;
+	c = p->ctl;
+	if (c != NULL)
+		json_decref(c->options);
+	free(c);
+	free(p->stats);
+	rte_free(p);
+}
+
+int port_add(const char *name, const char *type, json_t *opts, char *err, size_t elen)
+{
+	struct psw_port *p;
+	struct port_ctl *c;
+	long queues, tag, req_ofport;
+	uint16_t ofport, eth_port;
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+	int ret;
+
+	if (name == NULL || !valid_name(name))
+		return fail(err, elen, -EINVAL,
+			"bad port name '%s': use 1 to %d letters, digits, '-', '_' or '.', not all digits",
+			name ? name : "", PSW_PORT_NAME_MAX - 1);
+	if (type == NULL)
+		return fail(err, elen, -EINVAL, "no port type given");
+	if (port_by_name(name) != NULL)
+		return fail(err, elen, -EEXIST, "port '%s' exists", name);
+	if (opts != NULL && !json_is_object(opts))
+		return fail(err, elen, -EINVAL, "port options must be an object");
+	if ((ret = opt_int(opts, "queues", 1, PSW_MAX_RXQ, 1, &queues, err, elen)) < 0 ||
+	    (ret = opt_int(opts, "tag", 0, 4095, 0, &tag, err, elen)) < 0 ||
+	    (ret = opt_int(opts, "ofport", 0, PSW_MAX_PORTS - 1, 0, &req_ofport, err, elen)) < 0)
+		return ret;
+	if (req_ofport != 0) {
+		if (port_by_ofport((uint16_t)req_ofport) != NULL)
+			return fail(err, elen, -EEXIST, "port number %ld is taken", req_ofport);
+		ofport = (uint16_t)req_ofport;
+	} else {
+		ofport = free_ofport();
+		if (ofport == PSW_PORT_NONE)
+			return fail(err, elen, -ENOSPC, "no free port number (%d ports)", PSW_MAX_PORTS - 1);
+	}
+	p = rte_zmalloc("psw_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	c = calloc(1, sizeof(*c));
+	if (p == NULL || c == NULL) {
+		free(c);
+		rte_free(p);
+		return fail(err, elen, -ENOMEM, "out of memory");
+	}
+	p->ctl = c;
+	p->stats = aligned_alloc(RTE_CACHE_LINE_SIZE, n_pmds * sizeof(*p->stats));
+	if (p->stats == NULL) {
+		ret = fail(err, elen, -ENOMEM, "out of memory");
+		goto out_free;
+	}
+	memset(p->stats, 0, n_pmds * sizeof(*p->stats));
+	*(uint16_t *)&p->ofport = ofport;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(c->type, sizeof(c->type), "%s", type);
+	snprintf(c->ethdev_name, sizeof(c->ethdev_name), "%s", name);
+	p->vlan_mode = tag ? PSW_VLAN_ACCESS : PSW_VLAN_TRUNK;
+	p->vlan_tag = (uint16_t)tag;
+	for (unsigned q = 0; q < PSW_MAX_RXQ; q++) {
+		c->rxq_pin[q] = -1;
+		c->rxq_pmd[q] = -1;
+	}
+	c->options = opts ? json_deep_copy(opts) : json_object();
+	ret = build_devargs(c, ofport, opts, queues, err, elen);
+	if (ret < 0)
+		goto out_free;
+	ret = rte_dev_probe(c->devargs);
+	if (ret < 0) {
+		ret = fail(err, elen, ret, "cannot create device '%s': %s", c->devargs,
+			rte_strerror(-ret));
+		goto out_free;
+	}
+	ret = find_ethdev(c->devargs, &eth_port, c->ethdev_name, sizeof(c->ethdev_name));
+	if (ret < 0) {
+		ret = fail(err, elen, -ENODEV, "device '%s' made no ethernet port", c->devargs);
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < psw_active_ports->n; i++) {
+		if (psw_active_ports->by_ofport[psw_active_ports->ofports[i]]->eth_port == eth_port) {
+			ret = fail(err, elen, -EBUSY, "device '%s' is already a port", c->ethdev_name);
+			goto out_free;
+		}
+	}
+	*(uint16_t *)&p->eth_port = eth_port;
+	ret = ethdev_setup(p, eth_port, queues, err, elen);
+	if (ret < 0)
+		goto out_remove;
+	ret = table_publish(p, NULL);
+	if (ret < 0) {
+		fail(err, elen, ret, "out of memory");
+		goto out_remove;
+	}
+	ret = pmd_ctl_assign_rxqs();
+	if (ret < 0) {
+		fail(err, elen, ret, "cannot assign rx queues");
+		table_publish(NULL, p);
+		goto out_remove;
+	}
+	port_poll_links();
+	LOG_INFO(0, "port added", KV_STR("port", name), KV_INT("ofport", ofport),
+		KV_STR("type", type), KV_STR("devargs", c->devargs), KV_INT("rxqs", p->nb_rxq),
+		KV_INT("txqs", p->nb_txq));
+	if (!restoring)
+		port_save();
+	return ofport;
+
+out_remove:
+	ethdev_remove(eth_port);
+out_free:
+	port_free(p);
+	return ret;
+}
+
+static void port_destroy(struct psw_port *p)
+{
+	// unpublish from the PMDs first: the grace periods in table_publish and
+	// pmd_ctl_assign_rxqs guarantee no PMD still polls or sends to it
+	table_publish(NULL, p);
+	pmd_ctl_assign_rxqs();
+	fdb_flush_port(p->ofport);
+	ethdev_remove(p->eth_port);
+	port_free(p);
+}
+
+int port_del(const char *name, char *err, size_t elen)
+{
+	struct psw_port *p = name ? port_by_name(name) : NULL;
+	uint16_t ofport;
+
+	if (p == NULL)
+		return fail(err, elen, -ENOENT, "no port '%s'", name ? name : "");
+	ofport = p->ofport;
+	port_destroy(p);
+	LOG_INFO(0, "port removed", KV_STR("port", name), KV_INT("ofport", ofport));
+	port_save();
+	return 0;
+}
+
+void port_ctl_fini(void)
+{
+	const struct port_table *t = psw_active_ports;
+
+	while (t != NULL && t->n > 0) {
+		port_destroy(t->by_ofport[t->ofports[0]]);
+		t = psw_active_ports;
+	}
+	free(psw_active_ports);
+	psw_active_ports = NULL;
+}
+
+void port_poll_links(void)
+{
+	const struct port_table *t = psw_active_ports;
+
+	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
+		struct psw_port *p = t->by_ofport[t->ofports[i]];
+		struct port_ctl *c = p->ctl;
+		struct rte_eth_link link;
+		bool up;
+
+		if (rte_eth_link_get_nowait(p->eth_port, &link) < 0)
+			continue;
+		up = link.link_status == RTE_ETH_LINK_UP;
+		c->link_speed = link.link_speed;
+		if (up != p->link_up || !c->link_logged) {
+			if (c->link_logged || up)
+				LOG_INFO(1, "port link changed", KV_STR("port", p->name),
+					KV_STR("link", up ? "up" : "down"));
+			c->link_logged = true;
+			p->link_up = up;
+		}
+	}
+}
+
+json_t *port_show(void)
+{
+	const struct port_table *t = psw_active_ports;
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+	json_t *arr = json_array();
+
+	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
+		struct psw_port *p = t->by_ofport[t->ofports[i]];
+		struct port_ctl *c = p->ctl;
+		struct port_pmd_stats sum = {0};
+		struct rte_eth_stats es = {0};
+		json_t *rxqs = json_array();
+
+		for (unsigned j = 0; j < n_pmds; j++) {
+			sum.rx_packets += p->stats[j].rx_packets;
+			sum.rx_bytes += p->stats[j].rx_bytes;
+			sum.tx_packets += p->stats[j].tx_packets;
+			sum.tx_bytes += p->stats[j].tx_bytes;
+			sum.tx_dropped += p->stats[j].tx_dropped;
+		}
+		rte_eth_stats_get(p->eth_port, &es);
+		for (uint16_t q = 0; q < p->nb_rxq; q++) {
+			int pmd = c->rxq_pmd[q];
+
+			json_array_append_new(rxqs, json_pack("{s:i,s:i,s:b}", "queue", q,
+				"pmd_core", pmd >= 0 && psw_pmds[pmd] ? (int)psw_pmds[pmd]->lcore : -1,
+				"pinned", c->rxq_pin[q] >= 0));
+		}
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:i,s:s,s:s,s:i,s:s,s:I,s:i,s:i,s:o,s:s,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			"name", p->name, "ofport", p->ofport, "type", c->type, "devargs", c->devargs,
+			"eth_port", p->eth_port, "link", p->link_up ? "up" : "down",
+			"link_speed", (json_int_t)c->link_speed, "rxqs", p->nb_rxq, "txqs", p->nb_txq,
+			"rxq_pmds", rxqs, "vlan_mode", p->vlan_mode == PSW_VLAN_ACCESS ? "access" : "trunk",
+			"tag", p->vlan_tag, "stats",
+			"rx_packets", (json_int_t)sum.rx_packets, "rx_bytes", (json_int_t)sum.rx_bytes,
+			"tx_packets", (json_int_t)sum.tx_packets, "tx_bytes", (json_int_t)sum.tx_bytes,
+			"tx_dropped", (json_int_t)sum.tx_dropped,
+			"rx_missed", (json_int_t)es.imissed, "rx_errors", (json_int_t)es.ierrors));
+		if (c->path[0] != '\0')
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "path",
+				json_string(c->path));
+	}
+	return arr;
+}
+
+static char *ports_file(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/ports.json", port_run_dir);
+	return buf;
+}
+
+void port_save(void)
+{
+	const struct port_table *t = psw_active_ports;
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	json_t *arr = json_array();
+
+	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
+		struct psw_port *p = t->by_ofport[t->ofports[i]];
+		struct port_ctl *c = p->ctl;
+		json_t *o = json_deep_copy(c->options);
+
+		json_object_set_new(o, "ofport", json_integer(p->ofport));
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "name", p->name, "type", c->type,
+			"options", o));
+	}
+	ports_file(path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(arr, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0)
+		LOG_INFO(3, "port set saved", KV_STR("file", path));
+	else
+		LOG_WARN("cannot save the port set", KV_STR("file", path), KV_ERR(errno));
+	json_decref(arr);
+}
+
+void port_restore(void)
+{
+	char path[PATH_MAX + 16], err[256];
+	json_error_t jerr;
+	json_t *arr, *o;
+	size_t i;
+
+	arr = json_load_file(ports_file(path, sizeof(path)), 0, &jerr);
+	if (arr == NULL)
+		return;
+	restoring = true;
+	json_array_foreach(arr, i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		const char *type = json_string_value(json_object_get(o, "type"));
+
+		if (port_add(name, type, json_object_get(o, "options"), err, sizeof(err)) < 0)
+			LOG_WARN("cannot restore port", KV_STR("port", name), KV_STR("err", err));
+	}
+	restoring = false;
+	json_decref(arr);
+	port_save();
+}

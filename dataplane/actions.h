@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#pragma once
+
+#include "pmd.h"
+
+// Runs the actions of the flows in 'chain' on 'm' (received on 'in_port'):
+// the packet ends in tx buffers or is dropped and counted. PMD thread only.
+void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
+	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict);

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// A wildcard classifier for one flow table: a tuple-space search, one hash
+// table per distinct mask, as in Open vSwitch's megaflow classifier.
+//
+// Thread-safety: a cls_table is built by the control thread and never changed
+// after it is published; a change builds a new one. Any thread may look up.
+#pragma once
+
+#include "flow.h"
+
+#include <rte_hash_crc.h>
+
+struct cls_entry {
+	uint32_t hash;
+	uint32_t n_flows;           // 0: empty bucket
+	const struct psw_flow **flows; // same masked match, priority descending
+};
+
+struct cls_subtable {
+	struct psw_flow_key mask;
+	int32_t max_priority;
+	uint32_t bucket_mask;
+	struct cls_entry *buckets;
+};
+
+struct cls_table {
+	uint32_t n_flows;
+	uint32_t n_subtables;
+	const struct psw_flow **flows; // all flows, grouped by subtable
+	struct cls_subtable *subtables; // max_priority descending
+};
+
+// Builds a table of the 'n' flows (matches already masked). Returns NULL with
+// errno set on allocation failure. Control thread only.
+struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n);
+void cls_table_free(struct cls_table *t);
+
+static inline uint32_t cls_hash_masked(const struct psw_flow_key *key,
+	const struct psw_flow_key *mask, struct psw_flow_key *out)
+{
+	uint32_t h = 0x9e3779b9;
+
+	for (int i = 0; i < PSW_KEY_WORDS; i++) {
+		out->w[i] = key->w[i] & mask->w[i];
+		h = rte_hash_crc_8byte(out->w[i], h);
+	}
+	return h;
+}
+
+// Returns the highest-priority flow matching 'key', or NULL.
+static inline const struct psw_flow *cls_lookup(const struct cls_table *t,
+	const struct psw_flow_key *key)
+{
+	const struct psw_flow *best = NULL;
+	struct psw_flow_key masked;
+
+	for (uint32_t s = 0; s < t->n_subtables; s++) {
+		const struct cls_subtable *st = &t->subtables[s];
+		uint32_t h, idx;
+
+		if (best != NULL && st->max_priority <= best->priority)
+			break;
+		h = cls_hash_masked(key, &st->mask, &masked);
+		for (idx = h & st->bucket_mask;; idx = (idx + 1) & st->bucket_mask) {
+			const struct cls_entry *e = &st->buckets[idx];
+
+			if (e->n_flows == 0)
+				break;
+			if (e->hash == h && flow_key_equal(&e->flows[0]->match, &masked)) {
+				if (best == NULL || e->flows[0]->priority > best->priority)
+					best = e->flows[0];
+				break;
+			}
+		}
+	}
+	return best;
+}

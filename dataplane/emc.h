@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The exact-match cache: per PMD, two-way set associative, keyed by the full
+// flow key. An entry holds the flows a packet of that key hits (up to two
+// tables deep) for one pipeline version; a new pipeline invalidates every
+// entry at once, without touching them, because its version differs.
+#pragma once
+
+#include "flow.h"
+
+#include <rte_hash_crc.h>
+
+#define EMC_SETS 8192
+#define EMC_CHAIN 2
+
+// Thread-safety: private to one PMD.
+struct emc_entry {
+	struct psw_flow_key key;
+	uint32_t version;   // pipeline version; 0 = empty
+	uint8_t n_chain;
+	uint8_t verdict;    // enum psw_drop_reason of the walk (NO_FLOW: table miss)
+	uint16_t pad;
+	const struct psw_flow *chain[EMC_CHAIN];
+};
+
+_Static_assert(sizeof(struct emc_entry) == 64, "an EMC entry fills one cache line");
+
+struct emc {
+	struct emc_entry sets[EMC_SETS][2];
+};
+
+static inline uint32_t emc_hash(const struct psw_flow_key *key)
+{
+	uint32_t h = 0x4d9f2b1a;
+
+	for (int i = 0; i < PSW_KEY_WORDS; i++)
+		h = rte_hash_crc_8byte(key->w[i], h);
+	return h;
+}
+
+static inline struct emc_entry *emc_lookup(struct emc *emc, const struct psw_flow_key *key,
+	uint32_t hash, uint32_t version)
+{
+	struct emc_entry *set = emc->sets[hash & (EMC_SETS - 1)];
+
+	if (set[0].version == version && flow_key_equal(&set[0].key, key))
+		return &set[0];
+	if (set[1].version == version && flow_key_equal(&set[1].key, key))
+		return &set[1];
+	return NULL;
+}
+
+// Stores a walk's result; evicts a stale entry first, else the way that the
+// hash's high bit picks.
+static inline void emc_insert(struct emc *emc, const struct psw_flow_key *key, uint32_t hash,
+	uint32_t version, const struct psw_flow *const *chain, unsigned n_chain, uint8_t verdict)
+{
+	struct emc_entry *set = emc->sets[hash & (EMC_SETS - 1)];
+	struct emc_entry *e;
+
+	if (n_chain > EMC_CHAIN)
+		return;
+	if (set[0].version != version)
+		e = &set[0];
+	else if (set[1].version != version)
+		e = &set[1];
+	else
+		e = &set[hash >> 31];
+	e->key = *key;
+	e->version = version;
+	e->n_chain = (uint8_t)n_chain;
+	e->verdict = verdict;
+	for (unsigned i = 0; i < n_chain; i++)
+		e->chain[i] = chain[i];
+}

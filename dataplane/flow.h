@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Flows, their actions, and the pipeline of flow tables the PMDs read.
+#pragma once
+
+#include "flow_key.h"
+
+#include <rte_common.h>
+#include <urcu-qsbr.h>
+
+#define PSW_MAX_TABLES 255      // table ids 0..254
+#define PSW_MAX_ACTIONS 32      // actions in one flow
+#define PSW_MAX_CHAIN 8         // tables one packet may visit (goto_table)
+#define PSW_MAX_PMDS 64
+#define PSW_MAX_PORTS 1024      // port numbers 1..PSW_MAX_PORTS-1
+#define PSW_PORT_NONE 0
+#define PSW_NO_TABLE 0xff
+
+enum psw_action_type {
+	PSW_ACT_OUTPUT,        // port
+	PSW_ACT_IN_PORT,       // output back to the input port
+	PSW_ACT_FLOOD,         // every port but the input port
+	PSW_ACT_NORMAL,        // L2 learning switch, per VLAN
+	PSW_ACT_DROP,          // stop here; outputs already taken stand
+	PSW_ACT_PUSH_VLAN,     // tpid, VID 0 until set
+	PSW_ACT_POP_VLAN,
+	PSW_ACT_SET_VLAN_VID,  // vid; pushes a tag when there is none (mod_vlan_vid)
+	PSW_ACT_SET_VLAN_PCP,  // pcp
+	PSW_ACT_SET_DL_SRC,    // mac
+	PSW_ACT_SET_DL_DST,    // mac
+	PSW_ACT_GOTO_TABLE,    // table; always the last action
+	PSW_ACT_COUNT_,
+};
+
+struct psw_action {
+	uint8_t type;
+	uint8_t table;
+	uint16_t port;
+	uint16_t value; // vid, pcp or tpid (host order)
+	uint8_t mac[6];
+};
+
+// Thread-safety: one slot per PMD, written only by that PMD, read (racily, as
+// plain 64-bit loads) by the control thread to report.
+struct flow_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t used_tsc;
+} __rte_cache_aligned;
+
+// A flow as installed. Thread-safety: built by the control thread and
+// immutable once published, apart from 'stats'; freed with call_rcu after the
+// pipeline that held it is replaced.
+struct psw_flow {
+	struct psw_flow_key match; // already masked
+	struct psw_flow_key mask;
+	int32_t priority;
+	uint8_t table_id;
+	uint8_t goto_table;        // PSW_NO_TABLE unless the last action is goto_table
+	uint8_t n_actions;
+	uint8_t has_key_mods;      // sets fields a later table would match on
+	uint16_t idle_timeout;     // seconds, 0 = none
+	uint16_t hard_timeout;
+	uint64_t cookie;
+	uint64_t created_ns;       // CLOCK_MONOTONIC
+	uint64_t created_tsc;
+	uint64_t seq;              // control thread: order of installation
+	struct flow_stats *stats;  // one slot per PMD
+	struct rcu_head rcu;
+	struct psw_action actions[];
+};
+
+// The whole set of tables, replaced as one pointer so that a batch of flow
+// changes is seen all at once. Thread-safety: published by the control thread
+// with rcu_assign_pointer, read by PMDs with rcu_dereference once per burst;
+// freed after a grace period.
+struct psw_pipeline {
+	uint32_t version; // never 0, so a zeroed cache entry is never valid
+	uint32_t n_flows;
+	struct cls_table *tables[PSW_MAX_TABLES];
+	struct rcu_head rcu;
+};
+
+extern struct psw_pipeline *psw_active_pipeline;
+
+// Applies the actions of 'f' that change match fields to 'key', for the lookup
+// in the next table.
+void flow_apply_key_mods(const struct psw_flow *f, struct psw_flow_key *key);
+
+// Walks the pipeline from table 0 for 'key' (which it modifies as actions
+// would). Fills 'chain' with the flows hit, up to PSW_MAX_CHAIN. Returns
+// PSW_DROP_NONE, PSW_DROP_NO_FLOW when a table missed (the flows hit before
+// are still in 'chain') or PSW_DROP_TOO_DEEP.
+enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_flow_key *key,
+	const struct psw_flow **chain, unsigned *n_chain);

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The compact flow key that a packet is parsed into once, and that flows match
+// against with a mask of the same layout.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PSW_KEY_WORDS 5
+
+// VLAN_CFI marks "a tag is present" in vlan_tci, as in Open vSwitch, so that
+// an untagged frame (tci 0) and a frame tagged with VID 0 differ.
+#define PSW_VLAN_CFI 0x1000
+#define PSW_VLAN_VID_MASK 0x0fff
+#define PSW_VLAN_PCP_MASK 0xe000
+
+// nw_frag bits
+#define PSW_FRAG_ANY 0x01   // a fragment (first or later)
+#define PSW_FRAG_LATER 0x02 // a fragment with an offset: no L4 header
+
+// Multi-byte fields are in network byte order, as they are on the wire, so that
+// parsing is plain loads; in_port is the host-order OpenFlow-style port number.
+struct psw_flow_key {
+	union {
+		struct {
+			uint32_t nw_src;
+			uint32_t nw_dst;
+			uint16_t in_port;
+			uint16_t vlan_tci;
+			uint16_t dl_type;
+			uint16_t tp_src;
+			uint16_t tp_dst;
+			uint16_t tcp_flags;
+			uint8_t dl_dst[6];
+			uint8_t dl_src[6];
+			uint8_t nw_proto;
+			uint8_t nw_frag;
+			uint8_t pad[6];
+		};
+		uint64_t w[PSW_KEY_WORDS];
+	};
+};
+
+_Static_assert(sizeof(struct psw_flow_key) == PSW_KEY_WORDS * 8, "flow key layout");
+
+static inline bool flow_key_equal(const struct psw_flow_key *a, const struct psw_flow_key *b)
+{
+	uint64_t diff = 0;
+
+	for (int i = 0; i < PSW_KEY_WORDS; i++)
+		diff |= a->w[i] ^ b->w[i];
+	return diff == 0;
+}
+
+static inline void flow_key_mask(struct psw_flow_key *dst, const struct psw_flow_key *key,
+	const struct psw_flow_key *mask)
+{
+	for (int i = 0; i < PSW_KEY_WORDS; i++)
+		dst->w[i] = key->w[i] & mask->w[i];
+}
+
+// Why a packet was dropped. Every drop is counted under one of these.
+enum psw_drop_reason {
+	PSW_DROP_NONE = 0,
+	PSW_DROP_RUNT,          // shorter than an Ethernet header
+	PSW_DROP_BAD_VLAN,      // VLAN tag cut short
+	PSW_DROP_BAD_IP,        // IPv4 header cut short, bad version, IHL or length
+	PSW_DROP_BAD_L4,        // TCP/UDP/ICMP header cut short or bad TCP offset
+	PSW_DROP_NO_FLOW,       // no flow matched (table miss)
+	PSW_DROP_ACTION,        // a flow's actions said drop, or had no output
+	PSW_DROP_NO_PORT,       // output to a port that does not exist (any more)
+	PSW_DROP_PORT_DOWN,     // output port's link is down (peer not connected)
+	PSW_DROP_TX_FULL,       // the port's tx queue refused the packet
+	PSW_DROP_NO_MBUF,       // copying for a second output found no buffer
+	PSW_DROP_VLAN_MISMATCH, // normal: tagged frame on an access port, or VLAN not allowed
+	PSW_DROP_LOOP,          // output back to the input port by normal/flood
+	PSW_DROP_TOO_DEEP,      // goto_table chain longer than PSW_MAX_CHAIN
+	PSW_DROP_REASON_COUNT,
+};
+
+extern const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT];
+
+// Parses the frame 'data' of 'len' bytes received on 'in_port' into 'key'.
+// Returns PSW_DROP_NONE or the reason the frame is malformed. Reads nothing
+// beyond 'len'. Fields of layers that are absent are zero.
+enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in_port,
+	struct psw_flow_key *key);

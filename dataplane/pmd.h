@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// A PMD thread's private state: its rx queues, exact-match cache, tx buffers
+// and counters.
+#pragma once
+
+#include "emc.h"
+#include "fdb.h"
+#include "flow.h"
+#include "port.h"
+
+#include <rte_mbuf.h>
+
+#define PSW_BURST 32
+
+struct pmd_rxq {
+	uint16_t eth_port;
+	uint16_t queue;
+	uint16_t ofport;
+	struct psw_port *port;
+};
+
+// Thread-safety: built by the control thread, published per PMD with
+// rcu_assign_pointer, freed after a grace period.
+struct pmd_rxq_set {
+	uint32_t n;
+	struct rcu_head rcu;
+	struct pmd_rxq q[];
+};
+
+// Thread-safety: written only by the PMD; read racily by the control thread.
+struct pmd_stats {
+	uint64_t iterations;
+	uint64_t rx_packets;
+	uint64_t busy_cycles;  // cycles of iterations that received packets
+	uint64_t idle_cycles;
+	uint64_t emc_hits;
+	uint64_t cls_hits;     // classifier lookups that found a flow
+	uint64_t cls_misses;   // classifier lookups that missed a table
+	uint64_t learn_queued;
+	uint64_t learn_dropped; // learn ring full
+	uint64_t drops[PSW_DROP_REASON_COUNT];
+} __rte_cache_aligned;
+
+struct tx_buf {
+	uint16_t n;
+	struct rte_mbuf *pkts[PSW_BURST];
+};
+
+struct pmd {
+	unsigned index;      // 0..n_pmds-1: slot in per-PMD arrays
+	unsigned lcore;
+	volatile bool stop;
+	volatile bool running;
+	struct pmd_rxq_set *rxqs; // RCU-protected
+	struct rte_mempool *pool; // for copies made by multi-output actions
+	uint64_t tsc_hz;
+	// Per-iteration snapshot: valid until the next quiescent state only.
+	const struct port_table *ports;
+	const struct psw_pipeline *pl;
+	uint64_t now_tsc;
+	uint32_t now_sec;
+	struct fdb_learn_msg last_learn; // one-entry cache: skip repeated learn requests
+	struct pmd_stats stats;
+	struct pmd_stats cleared;  // control thread's baseline for pmd-stats --clear
+	struct emc emc;
+	uint16_t n_touched;
+	uint16_t touched[PSW_MAX_PORTS];
+	struct tx_buf tx[PSW_MAX_PORTS];
+} __rte_cache_aligned;
+
+extern struct pmd *psw_pmds[PSW_MAX_PMDS];
+extern unsigned psw_n_pmds;
+
+// The PMD's main loop, started on its lcore with rte_eal_remote_launch.
+int pmd_main(void *arg);
+
+// Processes one burst received on 'rxq': parse, look up, act, transmit.
+// Exposed for the dataplane tests, which feed crafted bursts.
+void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mbuf **pkts,
+	uint16_t n);

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "tx.h"
+
+static void tx_drop(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n,
+	enum psw_drop_reason reason)
+{
+	pmd->stats.drops[reason] += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+// Sends what is buffered for 'ofport'. Leaves it in the touched list: the
+// caller's tx_flush_all clears the list, and an empty buffer costs nothing.
+void tx_flush_port(struct pmd *pmd, uint16_t ofport)
+{
+	struct tx_buf *b = &pmd->tx[ofport];
+	const struct psw_port *p = pmd->ports->by_ofport[ofport];
+	struct port_pmd_stats *st;
+	uint16_t sent, q;
+	uint64_t bytes = 0;
+
+	if (b->n == 0)
+		return;
+	if (unlikely(p == NULL)) {
+		tx_drop(pmd, b->pkts, b->n, PSW_DROP_NO_PORT);
+		b->n = 0;
+		return;
+	}
+	st = &p->stats[pmd->index];
+	if (unlikely(!p->link_up)) {
+		tx_drop(pmd, b->pkts, b->n, PSW_DROP_PORT_DOWN);
+		st->tx_dropped += b->n;
+		b->n = 0;
+		return;
+	}
+	for (uint16_t i = 0; i < b->n; i++)
+		bytes += b->pkts[i]->pkt_len;
+	q = (uint16_t)(pmd->index % p->nb_txq);
+	if (p->tx_shared) {
+		// Fewer tx queues than PMDs: as Open vSwitch does, PMDs sharing a
+		// queue take turns; never the case when queues >= PMDs.
+		rte_spinlock_lock((rte_spinlock_t *)&p->txq_locks[q]);
+		sent = rte_eth_tx_burst(p->eth_port, q, b->pkts, b->n);
+		rte_spinlock_unlock((rte_spinlock_t *)&p->txq_locks[q]);
+	} else {
+		sent = rte_eth_tx_burst(p->eth_port, q, b->pkts, b->n);
+	}
+	if (unlikely(sent < b->n)) {
+		for (uint16_t i = sent; i < b->n; i++)
+			bytes -= b->pkts[i]->pkt_len;
+		tx_drop(pmd, b->pkts + sent, (uint16_t)(b->n - sent), PSW_DROP_TX_FULL);
+		st->tx_dropped += (uint64_t)(b->n - sent);
+	}
+	st->tx_packets += sent;
+	st->tx_bytes += bytes;
+	b->n = 0;
+}
