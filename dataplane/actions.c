@@ -46,9 +46,8 @@ static int vlan_push(struct rte_mbuf *m, uint16_t tpid, uint16_t tci)
 		return -ENOSPC;
 	memmove(eh, (uint8_t *)eh + sizeof(struct rte_vlan_hdr), 2 * RTE_ETHER_ADDR_LEN);
 	vh = (struct rte_vlan_hdr *)(eh + 1);
+	// the old ether_type stayed where it was, and is now the tag's inner type
 	vh->vlan_tci = rte_cpu_to_be_16(tci);
-	// the old ether_type is where it was, now as the tag's inner type
-	vh->eth_proto = *(uint16_t *)((uint8_t *)eh + 2 * RTE_ETHER_ADDR_LEN);
 	eh->ether_type = rte_cpu_to_be_16(tpid);
 	return 0;
 }

@@ -127,7 +127,7 @@ static int parse_hex(const char *hex, uint8_t *buf, size_t max)
 {
 	size_t n = strlen(hex) / 2;
 
-	if (strlen(hex) % 2 || n > max || n < 14)
+	if (strlen(hex) % 2 || n > max || n < 1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned v;

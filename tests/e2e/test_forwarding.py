@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Packets through a running pswitchd, between virtio-user endpoints: every
+byte received is checked against what was sent, and the counters against
+the packets."""
+
+import time
+
+from scapy.all import ARP, Dot1Q, Ether, ICMP, IP, TCP, UDP, raw
+
+from harness import SwitchTest, send
+
+A, B, C, D = ("02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c",
+              "02:00:00:00:00:0d")
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def udp(src=A, dst=B, n=0, size=0):
+    pad = bytes((n + i) % 256 for i in range(max(size, 18)))
+    return raw(Ether(src=src, dst=dst) / IP(src="10.0.0.1", dst="10.0.0.%d" % (2 + n % 200)) /
+               UDP(sport=1000 + n, dport=2000) / pad)
+
+
+class PortToPort(SwitchTest):
+    PORTS = ("a", "b")
+
+    def test_bytes_and_counters(self):
+        self.sw.ctl("add-flow", "in_port=a,actions=output:b")
+        self.sw.ctl("add-flow", "in_port=b,actions=output:a")
+        from_a = [udp(n=i, size=s) for i, s in enumerate((18, 100, 500, 1000, 1400, 1472, 64, 250, 9, 700))]
+        from_b = [udp(src=B, dst=A, n=i + 50, size=40) for i in range(5)]
+        p = self.run_peer([send("a", f) for f in from_a] + [send("b", f) for f in from_b])
+        self.assertEqual(p.rx["b"], from_a)
+        self.assertEqual(p.rx["a"], from_b)
+        flows = {f["match"]: f for f in self.sw.flows()}
+        self.assertEqual(flows["priority=32768,in_port=a"]["n_packets"], 10)
+        self.assertEqual(flows["priority=32768,in_port=a"]["n_bytes"], sum(map(len, from_a)))
+        self.assertEqual(flows["priority=32768,in_port=b"]["n_packets"], 5)
+        a, b = self.sw.port("a")["stats"], self.sw.port("b")["stats"]
+        self.assertEqual((a["rx_packets"], a["tx_packets"], b["rx_packets"], b["tx_packets"]), (10, 5, 5, 10))
+        self.assertEqual(b["tx_bytes"], sum(map(len, from_a)))
+        stats = self.sw.j("pmd-stats")[0]
+        self.assertEqual(stats["packets"], 15)
+        self.assertEqual(stats["dropped"], 0)
+        self.assertEqual(stats["classifier_hits"] + stats["emc_hits"], 15)
+
+    def test_no_flow_is_a_counted_drop(self):
+        self.sw.ctl("add-flow", "in_port=a,tcp,actions=output:b")
+        p = self.run_peer([send("a", udp(n=i)) for i in range(7)])
+        self.assertEqual(p.rx["b"], [])
+        self.assertEqual(self.sw.drops()["no_flow"], 7)
+
+    def test_output_to_port_without_peer_is_counted(self):
+        self.sw.ctl("add-port", "c", "vhost-user")
+        self.sw.ctl("add-flow", "in_port=a,actions=output:c")
+        self.run_peer([send("a", udp(n=i)) for i in range(4)])
+        self.assertEqual(self.sw.drops()["port_down"], 4)
+        self.assertEqual(self.sw.port("c")["stats"]["tx_dropped"], 4)
+
+
+class Actions(SwitchTest):
+    PORTS = ("a", "b", "c")
+
+    def test_flood(self):
+        self.sw.ctl("add-flow", "in_port=a,actions=flood")
+        frames = [udp(n=i) for i in range(6)]
+        p = self.run_peer([send("a", f) for f in frames])
+        self.assertEqual(p.rx["b"], frames)
+        self.assertEqual(p.rx["c"], frames)
+        self.assertEqual(p.rx["a"], [])
+
+    def test_vlan_push_and_pop(self):
+        self.sw.ctl("add-flow", "in_port=a,actions=mod_vlan_vid:10,output:b")
+        self.sw.ctl("add-flow", "in_port=b,dl_vlan=10,actions=strip_vlan,output:a")
+        self.sw.ctl("add-flow", "in_port=c,actions=push_vlan:0x88a8,mod_vlan_vid:300,mod_vlan_pcp:5,output:b")
+        plain = udp(n=1, size=100)
+        tagged = raw(Ether(src=A, dst=B) / Dot1Q(vlan=10) / Ether(plain).payload)
+        qinq = raw(Ether(src=A, dst=B, type=0x88a8) / Dot1Q(vlan=300, prio=5) / Ether(plain).payload)
+        p = self.run_peer([send("a", plain), send("b", tagged), send("c", plain)])
+        self.assertEqual(p.rx["b"], [tagged, qinq])
+        self.assertEqual(p.rx["a"], [plain])
+
+    def test_several_outputs_with_rewrites_between(self):
+        self.sw.ctl("add-flow", "in_port=a,actions=output:b,mod_dl_dst:" + D + ",mod_vlan_vid:7,output:c")
+        f = udp(n=3, size=200)
+        p = self.run_peer([send("a", f, 3)])
+        rewritten = raw(Ether(src=A, dst=D) / Dot1Q(vlan=7) / Ether(f).payload)
+        self.assertEqual(p.rx["b"], [f] * 3)
+        self.assertEqual(p.rx["c"], [rewritten] * 3)
+
+    def test_goto_table_and_in_port(self):
+        self.sw.ctl("add-flow", "table=0,priority=10,in_port=a,udp,actions=mod_dl_src:" + C + ",goto_table:5")
+        self.sw.ctl("add-flow", "table=5,priority=10,dl_src=" + C + ",actions=output:b,in_port")
+        self.sw.ctl("add-flow", "table=5,priority=5,actions=output:c")
+        f = udp(n=9)
+        p = self.run_peer([send("a", f)])
+        expect = raw(Ether(src=C, dst=B) / Ether(f).payload)
+        self.assertEqual(p.rx["b"], [expect])
+        self.assertEqual(p.rx["a"], [expect])
+        self.assertEqual(p.rx["c"], [])
+        counts = {(x["table"], x["priority"]): x["n_packets"] for x in self.sw.flows()}
+        self.assertEqual(counts, {(0, 10): 1, (5, 10): 1, (5, 5): 0})
+
+    def test_priorities_and_wildcards(self):
+        self.sw.ctl("add-flow", "priority=10,in_port=a,ip,actions=output:b")
+        self.sw.ctl("add-flow", "priority=20,in_port=a,udp,nw_dst=10.0.0.0/29,actions=output:c")
+        self.sw.ctl("add-flow", "priority=30,in_port=a,udp,tp_src=0x3e8/0xfffe,actions=drop")
+        frames = [udp(n=i) for i in range(12)]
+        p = self.run_peer([send("a", f) for f in frames])
+        # n=0,1: sport 1000/1001 dropped; n=2..5: dst .4-.7 in /29 to c; rest to b
+        self.assertEqual(p.rx["c"], frames[2:6])
+        self.assertEqual(p.rx["b"], frames[6:])
+        self.assertEqual(self.sw.drops()["action_drop"], 2)
+
+
+class Normal(SwitchTest):
+    PORTS = ("a", "b", "c")
+
+    def test_learning(self):
+        self.sw.ctl("add-flow", "actions=normal")
+        f1, f2, f3 = udp(A, B, 1), udp(B, A, 2), udp(A, B, 3)
+        bc = udp(C, BCAST, 4)
+        p = self.run_peer([send("a", f1), "sleep 100", send("b", f2), "sleep 100", send("a", f3),
+                           send("c", bc)])
+        self.assertEqual(p.rx["b"], [f1, f3, bc])   # flooded, then learned
+        self.assertEqual(p.rx["c"], [f1])           # flooded only while B was unknown
+        self.assertEqual(p.rx["a"], [f2, bc])       # A learned from the flood's source
+        fdb = {(e["mac"], e["vlan"]): e["port"] for e in self.sw.j("fdb-show")["entries"]}
+        self.assertEqual(fdb[(A, 0)], "a")
+        self.assertEqual(fdb[(B, 0)], "b")
+        self.assertEqual(fdb[(C, 0)], "c")
+
+    def test_static_entries_and_flush(self):
+        self.sw.ctl("add-flow", "actions=normal")
+        self.sw.ctl("fdb-add", "c", B)
+        p = self.run_peer([send("a", udp(A, B, 1))])
+        self.assertEqual(len(p.rx["c"]), 1)
+        self.assertEqual(p.rx["b"], [])
+        entries = self.sw.j("fdb-show")["entries"]
+        self.assertTrue(any(e["mac"] == B and e["static"] for e in entries))
+        self.sw.ctl("fdb-flush")
+        self.assertEqual([e["mac"] for e in self.sw.j("fdb-show")["entries"]], [B])
+        self.sw.ctl("fdb-flush", "--all")
+        self.assertEqual(self.sw.j("fdb-show")["entries"], [])
+
+    def test_vlans_access_and_trunk(self):
+        self.sw.ctl("add-port", "d", "vhost-user")
+        self.sw.ctl("add-port", "e", "vhost-user", "tag=10")
+        self.sw.ctl("add-port", "f", "vhost-user", "tag=20")
+        self.sw.ctl("add-port", "g", "vhost-user", "tag=10")
+        self.sw.ctl("add-flow", "actions=normal")
+        bc = udp(A, BCAST, 1)
+        tagged10 = raw(Ether(src=A, dst=BCAST) / Dot1Q(vlan=10) / Ether(bc).payload)
+        tagged20 = raw(Ether(src=B, dst=BCAST) / Dot1Q(vlan=20) / Ether(bc).payload)
+        # e (access 10) sends untagged: g gets it untagged, the trunks tagged, f nothing;
+        # then the trunk d sends into VLAN 20: only f, untagged; a tagged frame on an
+        # access port is dropped
+        p = self.run_peer([send("e", bc), "sleep 50", send("d", tagged20), "sleep 50", send("g", tagged10)],
+                          ports=("a", "b", "c", "d", "e", "f", "g"))
+        self.assertEqual(p.rx["g"], [bc])
+        self.assertEqual(p.rx["f"], [raw(Ether(src=B, dst=BCAST) / Ether(bc).payload)])
+        for trunk in ("a", "b", "c"):
+            self.assertEqual(p.rx[trunk], [tagged10, tagged20])
+        self.assertEqual(p.rx["d"], [tagged10])
+        self.assertEqual(p.rx["e"], [])
+        self.assertEqual(self.sw.drops()["vlan_mismatch"], 1)
+
+
+class Malformed(SwitchTest):
+    PORTS = ("a", "b")
+
+    def test_malformed_frames(self):
+        self.sw.ctl("add-flow", "in_port=a,actions=output:b")
+        good_ip = udp(n=1, size=60)
+        options = raw(Ether(src=A, dst=B) / IP(options=b"\x01\x01\x01\x00", src="1.1.1.1", dst="2.2.2.2") /
+                      TCP(sport=5, dport=80, flags="S"))
+        arp = raw(Ether(src=A, dst=BCAST) / ARP(pdst="10.0.0.2"))
+        qinq = raw(Ether(src=A, dst=B, type=0x88a8) / Dot1Q(vlan=5) / Dot1Q(vlan=6) / IP() / UDP())
+        lldp = raw(Ether(src=A, dst="01:80:c2:00:00:0e", type=0x88cc) / (b"\x02" * 40))
+        runt = bytes(10)
+        bad_ihl = bytearray(good_ip); bad_ihl[14] = 0x44
+        long_len = bytearray(good_ip); long_len[16:18] = (3000).to_bytes(2, "big")
+        cut_tcp = raw(Ether(src=A, dst=B) / IP(src="1.1.1.1", dst="2.2.2.2", proto=6, len=20 + 10) / (b"t" * 10))
+        bad_ver = bytearray(good_ip); bad_ver[14] = 0x65
+        cut_vlan = raw(Ether(src=A, dst=B, type=0x8100)) + b"\x00"
+        frag = raw(Ether(src=A, dst=B) / IP(src="1.1.1.1", dst="2.2.2.2", proto=17, frag=100) / (b"f" * 30))
+        frames = [good_ip, runt, options, bytes(bad_ihl), arp, bytes(long_len), qinq, cut_tcp,
+                  bytes(bad_ver), lldp, cut_vlan, frag]
+        p = self.run_peer([send("a", f) for f in frames])
+        self.assertEqual(p.rx["b"], [good_ip, options, arp, qinq, lldp, frag])
+        d = self.sw.drops()
+        self.assertEqual((d["runt"], d["malformed_ip"], d["malformed_l4"], d["malformed_vlan"]), (1, 3, 1, 1))
+        self.assertTrue(self.sw.alive())

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The packet parser: every layer's fields, and every kind of malformed frame.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "flow_key.h"
+
+#include <rte_byteorder.h>
+
+// Ethernet + IPv4 + UDP, 60 bytes (padded), sport 1000 dport 53.
+static uint8_t udp_frame[60] = {
+	0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00,
+	0x45, 0x00, 0x00, 0x20, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,
+	10, 0, 0, 1, 10, 0, 0, 2,
+	0x03, 0xe8, 0x00, 0x35, 0x00, 0x0c, 0x00, 0x00, 'a', 'b', 'c', 'd',
+};
+
+static void build_tcp(uint8_t *f, size_t *len, uint8_t flags)
+{
+	static const uint8_t hdr[] = {
+		0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x81, 0x00, 0x20, 0x0a, 0x08, 0x00,
+		0x46, 0x00, 0x00, 0x2c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x06, 0x00, 0x00,
+		192, 168, 1, 1, 192, 168, 1, 2, 1, 1, 0, 0, // 4 bytes of IP options
+		0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x00, 0xff, 0xff, 0, 0, 0, 0,
+	};
+	memcpy(f, hdr, sizeof(hdr));
+	f[18 + 24 + 13] = flags;
+	*len = sizeof(hdr);
+}
+
+static void test_udp(void **state)
+{
+	struct psw_flow_key k;
+
+	(void)state;
+	assert_int_equal(flow_extract(udp_frame, sizeof(udp_frame), 7, &k), PSW_DROP_NONE);
+	assert_int_equal(k.in_port, 7);
+	assert_int_equal(k.dl_type, RTE_BE16(0x0800));
+	assert_int_equal(k.vlan_tci, 0);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(k.nw_src, RTE_BE32(0x0a000001));
+	assert_int_equal(k.nw_dst, RTE_BE32(0x0a000002));
+	assert_int_equal(rte_be_to_cpu_16(k.tp_src), 1000);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
+	assert_int_equal(k.dl_src[5], 1);
+	assert_int_equal(k.dl_dst[5], 2);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(k.pad[i], 0);
+}
+
+static void test_vlan_tcp_options(void **state)
+{
+	uint8_t f[128];
+	size_t len;
+	struct psw_flow_key k;
+
+	(void)state;
+	build_tcp(f, &len, 0x12);
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(rte_be_to_cpu_16(k.vlan_tci), 0x200a | PSW_VLAN_CFI);
+	assert_int_equal(k.nw_proto, 6);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_src), 12345);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 80);
+	assert_int_equal(rte_be_to_cpu_16(k.tcp_flags), 0x12);
+}
+
+static void test_runts_and_truncation(void **state)
+{
+	uint8_t f[128];
+	size_t len;
+	struct psw_flow_key k;
+
+	(void)state;
+	for (uint32_t l = 0; l < 14; l++)
+		assert_int_equal(flow_extract(udp_frame, l, 1, &k), PSW_DROP_RUNT);
+	// every cut through the IPv4 or UDP header is malformed
+	for (uint32_t l = 14; l < 14 + 20; l++)
+		assert_int_equal(flow_extract(udp_frame, l, 1, &k), PSW_DROP_BAD_IP);
+	build_tcp(f, &len, 0);
+	assert_int_equal(flow_extract(f, 16, 1, &k), PSW_DROP_BAD_VLAN);
+	assert_int_equal(flow_extract(f, 18 + 20, 1, &k), PSW_DROP_BAD_IP);
+	// IP total length beyond the frame
+	assert_int_equal(flow_extract(f, (uint32_t)len - 1, 1, &k), PSW_DROP_BAD_IP);
+}
+
+static void test_bad_ip_headers(void **state)
+{
+	uint8_t f[60];
+	struct psw_flow_key k;
+
+	(void)state;
+	memcpy(f, udp_frame, sizeof(f));
+	f[14] = 0x44; // IHL 4
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_BAD_IP);
+	f[14] = 0x65; // version 6 in an IPv4 ethertype
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_BAD_IP);
+	f[14] = 0x4f; // IHL 60 bytes, longer than the packet
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_BAD_IP);
+	memcpy(f, udp_frame, sizeof(f));
+	f[17] = 20 + 4; // UDP header cut short by the IP length
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_BAD_L4);
+}
+
+static void test_tcp_bad_offset(void **state)
+{
+	uint8_t f[128];
+	size_t len;
+	struct psw_flow_key k;
+
+	(void)state;
+	build_tcp(f, &len, 0);
+	f[18 + 24 + 12] = 0x40; // data offset 16 bytes < 20
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+	f[18 + 24 + 12] = 0xf0; // 60 bytes, beyond the packet
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+}
+
+static void test_fragments(void **state)
+{
+	uint8_t f[60];
+	struct psw_flow_key k;
+
+	(void)state;
+	memcpy(f, udp_frame, sizeof(f));
+	f[20] = 0x20; // MF, offset 0: first fragment, ports parsed
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_frag, PSW_FRAG_ANY);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
+	f[21] = 0x10; // offset: a later fragment has no L4 header
+	f[17] = 20 + 2;
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_frag, PSW_FRAG_ANY | PSW_FRAG_LATER);
+	assert_int_equal(k.tp_dst, 0);
+}
+
+static void test_non_ip_and_qinq(void **state)
+{
+	uint8_t f[64] = {0};
+	struct psw_flow_key k;
+
+	(void)state;
+	f[12] = 0x08;
+	f[13] = 0x06; // ARP: L2 fields only
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.dl_type, RTE_BE16(0x0806));
+	assert_int_equal(k.nw_src, 0);
+	// 802.1ad outer tag, 802.1Q inner: matched on the outer tag
+	f[12] = 0x88; f[13] = 0xa8; f[14] = 0x00; f[15] = 0x64; f[16] = 0x81; f[17] = 0x00;
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
+	assert_int_equal(rte_be_to_cpu_16(k.vlan_tci), 100 | PSW_VLAN_CFI);
+	assert_int_equal(k.dl_type, RTE_BE16(0x8100));
+}
+
+static void test_icmp(void **state)
+{
+	uint8_t f[60];
+	struct psw_flow_key k;
+
+	(void)state;
+	memcpy(f, udp_frame, sizeof(f));
+	f[23] = 1;
+	f[34] = 8; // echo request
+	f[35] = 0;
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_src), 8);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_vlan_tcp_options),
+		cmocka_unit_test(test_runts_and_truncation),
+		cmocka_unit_test(test_bad_ip_headers),
+		cmocka_unit_test(test_tcp_bad_offset),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_non_ip_and_qinq),
+		cmocka_unit_test(test_icmp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

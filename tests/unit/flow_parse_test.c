@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The flow syntax: what is parsed formats back to the same flow, and bad
+// flows are refused with a sentence.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "flow_parse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static uint16_t resolve(const char *name)
+{
+	if (strcmp(name, "pod1") == 0)
+		return 1;
+	if (strcmp(name, "pod2") == 0)
+		return 2;
+	return PSW_PORT_NONE;
+}
+
+static const char *name_of(uint16_t port)
+{
+	return port == 1 ? "pod1" : port == 2 ? "pod2" : NULL;
+}
+
+// parse -> format -> parse gives the same spec, and format is a fixed point
+static void roundtrip(const char *text, const char *expect_match, const char *expect_actions)
+{
+	struct flow_spec a, b;
+	char err[256] = "", m1[1024], a1[1024], again[2100], m2[1024], a2[1024];
+
+	if (flow_parse(text, FLOW_PARSE_ADD, resolve, &a, err, sizeof(err)) != 0)
+		fail_msg("cannot parse '%s': %s", text, err);
+	flow_format_match(&a.match, &a.mask, a.priority, name_of, m1, sizeof(m1));
+	flow_format_actions(a.actions, a.n_actions, name_of, a1, sizeof(a1));
+	if (expect_match)
+		assert_string_equal(m1, expect_match);
+	if (expect_actions)
+		assert_string_equal(a1, expect_actions);
+	snprintf(again, sizeof(again), "table=%u,%s,actions=%s", a.table_id, m1, a1);
+	if (flow_parse(again, FLOW_PARSE_ADD, resolve, &b, err, sizeof(err)) != 0)
+		fail_msg("cannot parse back '%s': %s", again, err);
+	assert_memory_equal(&a.match, &b.match, sizeof(a.match));
+	assert_memory_equal(&a.mask, &b.mask, sizeof(a.mask));
+	assert_int_equal(a.priority, b.priority);
+	assert_int_equal(a.table_id, b.table_id);
+	assert_int_equal(a.n_actions, b.n_actions);
+	assert_memory_equal(a.actions, b.actions, a.n_actions * sizeof(a.actions[0]));
+	flow_format_match(&b.match, &b.mask, b.priority, name_of, m2, sizeof(m2));
+	flow_format_actions(b.actions, b.n_actions, name_of, a2, sizeof(a2));
+	assert_string_equal(m1, m2);
+	assert_string_equal(a1, a2);
+}
+
+static void test_roundtrips(void **state)
+{
+	(void)state;
+	roundtrip("table=0,priority=100,in_port=pod1,ip,nw_dst=10.244.1.5,tcp,tp_dst=80,actions=output:pod2",
+		"priority=100,in_port=pod1,tcp,nw_dst=10.244.1.5,tp_dst=80", "output:pod2");
+	roundtrip("in_port=1,actions=2", "priority=32768,in_port=pod1", "output:pod2");
+	roundtrip("priority=5,dl_src=02:00:00:00:00:01,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=flood",
+		"priority=5,dl_src=02:00:00:00:00:01,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00", "FLOOD");
+	roundtrip("dl_vlan=10,actions=strip_vlan,normal", "priority=32768,dl_vlan=10",
+		"pop_vlan,NORMAL");
+	roundtrip("dl_vlan=0xffff,actions=mod_vlan_vid:20,mod_vlan_pcp:3,output:pod1",
+		"priority=32768,dl_vlan=0xffff", "mod_vlan_vid:20,mod_vlan_pcp:3,output:pod1");
+	roundtrip("udp,nw_src=10.0.0.0/8,nw_dst=192.168.0.0/255.255.0.255,tp_src=0x100/0xff00,actions=drop",
+		"priority=32768,udp,nw_src=10.0.0.0/8,nw_dst=192.168.0.0/255.255.0.255,tp_src=0x100/0xff00",
+		"drop");
+	roundtrip("tcp,tcp_flags=+syn-ack,actions=in_port", NULL, "IN_PORT");
+	roundtrip("table=3,cookie=0x1234,arp,actions=push_vlan:0x88a8,set_field:5->vlan_vid,goto_table:7",
+		"priority=32768,arp", "push_vlan:0x88a8,mod_vlan_vid:5,goto_table:7");
+	roundtrip("icmp,icmp_type=8,actions=mod_dl_src:02:aa:bb:cc:dd:ee,set_field:02:11:22:33:44:55->dl_dst,output:1,output:2",
+		"priority=32768,icmp,icmp_type=8",
+		"mod_dl_src:02:aa:bb:cc:dd:ee,mod_dl_dst:02:11:22:33:44:55,output:pod1,output:pod2");
+	roundtrip("ip,nw_frag=later,actions=resubmit(,2)", "priority=32768,ip,nw_frag=later", "goto_table:2");
+	roundtrip("dl_type=0x88cc,priority=0,actions=", "priority=0,dl_type=0x88cc", "drop");
+	roundtrip("sctp,tp_dst=36412,actions=output:pod2", "priority=32768,sctp,tp_dst=36412", NULL);
+}
+
+static void refused(const char *text, const char *why)
+{
+	struct flow_spec s;
+	char err[256] = "";
+
+	if (flow_parse(text, FLOW_PARSE_ADD, resolve, &s, err, sizeof(err)) != -EINVAL)
+		fail_msg("'%s' was accepted", text);
+	if (strstr(err, why) == NULL)
+		fail_msg("'%s': error '%s' does not say '%s'", text, err, why);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	refused("in_port=pod9,actions=drop", "unknown port 'pod9'");
+	refused("in_port=pod1", "needs actions");
+	refused("nw_dst=10.0.0.1,actions=drop", "need ip");
+	refused("ip,tp_dst=80,actions=drop", "L4 ports need");
+	refused("udp,tcp_flags=+syn,actions=drop", "tcp_flags needs tcp");
+	refused("tcp,tcp_flags=+syx,actions=drop", "bad tcp_flags");
+	refused("dl_src=02:00:00:00:00,actions=drop", "bad MAC");
+	refused("ip,nw_src=10.0.0.256,actions=drop", "bad IPv4");
+	refused("ip,nw_src=10.0.0.0/33,actions=drop", "bad IPv4");
+	refused("priority=70000,actions=drop", "priority must be");
+	refused("table=255,actions=drop", "table must be");
+	refused("table=3,actions=goto_table:2", "later table");
+	refused("actions=goto_table:2,output:1", "goto_table must be the last");
+	refused("actions=output:1,drop", "drop cannot be combined");
+	refused("actions=frobnicate", "unknown action");
+	refused("bogus=1,actions=drop", "unknown field 'bogus'");
+	refused("dl_vlan=4096,actions=drop", "dl_vlan must be");
+	refused("actions=mod_vlan_vid:5000", "VLAN id");
+	refused("actions=push_vlan:0x0800", "push_vlan takes");
+	refused("tp_dst=80,actions=drop", "L4 ports need");
+	refused("actions=output:1,,output:2", "empty action");
+}
+
+static void test_filter(void **state)
+{
+	struct flow_spec f, filter;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(flow_parse("priority=9,in_port=pod1,tcp,tp_dst=80,actions=drop", FLOW_PARSE_ADD,
+		resolve, &f, err, sizeof(err)), 0);
+	assert_int_equal(flow_parse("tcp", FLOW_PARSE_FILTER, resolve, &filter, err, sizeof(err)), 0);
+	assert_true(flow_filter_selects(&filter, &f.match, &f.mask, 0));
+	assert_int_equal(flow_parse("in_port=pod2", FLOW_PARSE_FILTER, resolve, &filter, err, sizeof(err)), 0);
+	assert_false(flow_filter_selects(&filter, &f.match, &f.mask, 0));
+	assert_int_equal(flow_parse("udp", FLOW_PARSE_FILTER, resolve, &filter, err, sizeof(err)), 0);
+	assert_false(flow_filter_selects(&filter, &f.match, &f.mask, 0));
+	assert_int_equal(flow_parse("cookie=0x10/0xf0", FLOW_PARSE_FILTER, resolve, &filter, err, sizeof(err)), 0);
+	assert_true(flow_filter_selects(&filter, &f.match, &f.mask, 0x1f));
+	assert_false(flow_filter_selects(&filter, &f.match, &f.mask, 0x2f));
+	assert_int_not_equal(flow_parse("tcp,actions=drop", FLOW_PARSE_FILTER, resolve, &filter, err,
+		sizeof(err)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrips),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_filter),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
