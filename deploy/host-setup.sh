@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Prepares a Debian 12 host for pswitch: Debian's packages, hugepages, and a
+# build in ./build. Run as root. Safe to run again.
+#   deploy/host-setup.sh [--no-build] [--hugepages N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=1
+hugepages=1024
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-build) build=0 ;;
+	--hugepages) hugepages="$2"; shift ;;
+	*) echo "usage: $0 [--no-build] [--hugepages N]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$(id -u)" != 0 ]; then
+	echo "host-setup: run as root (DPDK needs hugepages and device access)" >&2
+	exit 1
+fi
+
+packages=(
+	# build
+	gcc clang meson ninja-build pkg-config
+	dpdk libdpdk-dev dpdk-dev libnuma-dev libjansson-dev libnl-3-dev
+	libnl-route-3-dev liburcu-dev libcurl4-openssl-dev
+	# tests and tools
+	libcmocka-dev python3 python3-scapy jq iproute2 procps
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "host-setup: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Hugepages: benchmarks want them; everything also runs without (--no-huge).
+if ! mount | grep -q 'type hugetlbfs'; then
+	mkdir -p /dev/hugepages
+	mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
+fi
+have=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+if [ "$have" -lt "$hugepages" ]; then
+	echo "$hugepages" > /proc/sys/vm/nr_hugepages 2>/dev/null || true
+fi
+echo "host-setup: $(grep HugePages_Free /proc/meminfo | awk '{print $2}') hugepages of 2 MiB free"
+
+if [ "$build" = 1 ]; then
+	[ -d build ] || meson setup build >/dev/null
+	ninja -C build
+fi
