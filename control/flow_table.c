@@ -212,7 +212,8 @@ int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t 
 		next[t].flows = malloc((tables[t].n + per_table[t]) * sizeof(*next[t].flows));
 		if (next[t].flows == NULL)
 			goto out_free;
-		memcpy(next[t].flows, tables[t].flows, tables[t].n * sizeof(*next[t].flows));
+		if (tables[t].n > 0)
+			memcpy(next[t].flows, tables[t].flows, tables[t].n * sizeof(*next[t].flows));
 		next[t].n = tables[t].n;
 		g_cap += tables[t].n + per_table[t];
 	}
@@ -305,7 +306,8 @@ static int delete_where(int only_table, flow_pred_fn_t pred, const void *arg)
 					ret = -ENOMEM;
 					goto out_free;
 				}
-				memcpy(next[t].flows, tables[t].flows, i * sizeof(*next[t].flows));
+				if (i > 0)
+					memcpy(next[t].flows, tables[t].flows, i * sizeof(*next[t].flows));
 				next[t].n = i;
 			}
 			garbage[n_garbage++] = tables[t].flows[i];

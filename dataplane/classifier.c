@@ -79,7 +79,8 @@ struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t 
 	t->flows = malloc((n ? n : 1) * sizeof(*t->flows));
 	if (t->flows == NULL)
 		goto out_free;
-	memcpy(t->flows, flows, n * sizeof(*flows));
+	if (n > 0)
+		memcpy(t->flows, flows, n * sizeof(*flows));
 	qsort(t->flows, n, sizeof(*t->flows), flow_order);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && flow_key_equal(&t->flows[j]->mask, &t->flows[i]->mask); j++)
