@@ -334,6 +334,12 @@ int main(int argc, char **argv)
 		eal[n++] = "--socket-mem=128";
 	}
 	for (unsigned i = 0; i < n_ports; i++) {
+		struct stat st;
+
+		// a server's socket left by a killed predecessor would block bind,
+		// as it does for any DPDK application restarted in a pod
+		if (ports[i].server && lstat(ports[i].path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(ports[i].path);
 		snprintf(vdevs[i], sizeof(vdevs[i]), "--vdev=net_virtio_user%u,path=%s,queues=1,queue_size=1024%s", i,
 			ports[i].path, ports[i].server ? ",server=1" : "");
 		eal[n++] = vdevs[i];
