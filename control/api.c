@@ -426,6 +426,8 @@ int api_init(const char *path)
 		return errno_log(err, "cannot bind control socket");
 	}
 	umask(old);
+	if (chmod(path, 0600) < 0)
+		return errno_log(errno, "cannot restrict the control socket to root");
 	if (listen(listen_fd, 16) < 0)
 		return errno_log(errno, "cannot listen on control socket");
 	LOG_INFO(0, "control socket ready", KV_STR("path", path));

@@ -272,7 +272,7 @@ static bool strict_selects(const struct flow_spec *filter, const struct psw_flow
 
 	flow_key_mask(&m, &filter->match, &filter->mask);
 	return flow_key_equal(&f->mask, &filter->mask) && flow_key_equal(&f->match, &m) &&
-		(!filter->has_priority || f->priority == filter->priority) &&
+		f->priority == filter->priority &&
 		(f->cookie & filter->cookie_mask) == (filter->cookie & filter->cookie_mask);
 }
 

@@ -15,8 +15,8 @@ void flow_table_fini(void);
 // in one step. Returns 0 or -errno with 'err' set. Control thread only.
 int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t elen);
 
-// Deletes the flows 'filter' selects (loosely, or exactly with 'strict', where
-// the priority must match too), in the filter's table or in all tables when it
+// Deletes the flows 'filter' selects (loosely, or exactly with 'strict': same match
+// and priority, 32768 when none is given, as in ovs-ofctl), in the filter's table or in all tables when it
 // names none. Returns the number deleted or -errno.
 int flow_table_del(const struct flow_spec *filter, bool strict);
 
