@@ -94,6 +94,8 @@ static struct psw_flow *flow_create(const struct flow_spec *sp)
 	f->seq = next_seq++;
 	f->n_actions = sp->n_actions;
 	memcpy(f->actions, sp->actions, sp->n_actions * sizeof(struct psw_action));
+	if (f->n_actions == 1 && f->actions[0].type == PSW_ACT_OUTPUT)
+		f->only_output = f->actions[0].port;
 	for (unsigned i = 0; i < f->n_actions; i++) {
 		switch (f->actions[i].type) {
 		case PSW_ACT_GOTO_TABLE:

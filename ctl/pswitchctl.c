@@ -144,6 +144,7 @@ static void print_pmd_stats(json_t *r)
 			i(p, "busy_cycles"), 100.0 * d(p, "busy_ratio"), i(p, "idle_cycles"),
 			100.0 * d(p, "idle_ratio"));
 		printf("  busy cycles per packet: %.1f\n", d(p, "cycles_per_packet"));
+		printf("  packets per busy iteration: %.1f\n", d(p, "packets_per_busy_iteration"));
 	}
 }
 

@@ -8,7 +8,7 @@
 
 #include "flow.h"
 
-#include <rte_hash_crc.h>
+#include <nmmintrin.h>
 
 struct cls_entry {
 	uint32_t hash;
@@ -42,7 +42,7 @@ static inline uint32_t cls_hash_masked(const struct psw_flow_key *key,
 
 	for (int i = 0; i < PSW_KEY_WORDS; i++) {
 		out->w[i] = key->w[i] & mask->w[i];
-		h = rte_hash_crc_8byte(out->w[i], h);
+		h = (uint32_t)_mm_crc32_u64(h, out->w[i]);
 	}
 	return h;
 }

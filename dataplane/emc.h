@@ -7,7 +7,7 @@
 
 #include "flow.h"
 
-#include <rte_hash_crc.h>
+#include <nmmintrin.h>
 
 #define EMC_SETS 8192
 #define EMC_CHAIN 2
@@ -33,7 +33,7 @@ static inline uint32_t emc_hash(const struct psw_flow_key *key)
 	uint32_t h = 0x4d9f2b1a;
 
 	for (int i = 0; i < PSW_KEY_WORDS; i++)
-		h = rte_hash_crc_8byte(key->w[i], h);
+		h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
 	return h;
 }
 

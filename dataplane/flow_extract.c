@@ -24,24 +24,41 @@ const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT] = {
 	[PSW_DROP_TOO_DEEP] = "chain_too_deep",
 };
 
-static inline uint16_t load_be16(const uint8_t *p)
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "flow key words are built little-endian");
+
+static inline uint16_t load16(const uint8_t *p)
 {
 	uint16_t v;
 	memcpy(&v, p, sizeof(v));
 	return v;
 }
 
-static inline uint32_t load_be32(const uint8_t *p)
+static inline uint32_t load32(const uint8_t *p)
 {
 	uint32_t v;
 	memcpy(&v, p, sizeof(v));
 	return v;
 }
 
-// L4 of an IPv4 packet: 'p' points at the L4 header, 'len' bytes remain.
-static enum psw_drop_reason extract_l4(const uint8_t *p, uint32_t len, struct psw_flow_key *key)
+static inline uint64_t load64(const uint8_t *p)
 {
-	switch (key->nw_proto) {
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+// What L3 and L4 contribute to the key: words 2, 3 (less in_port) and 4.
+struct l34 {
+	uint64_t addrs;   // nw_src | nw_dst << 32
+	uint64_t ports;   // tp_src | tp_dst << 16 | tcp_flags << 32
+	uint64_t proto;   // nw_proto | nw_frag << 8
+};
+
+// L4 of an IPv4 packet: 'p' points at the L4 header, 'len' bytes remain.
+static inline enum psw_drop_reason extract_l4(const uint8_t *p, uint32_t len, uint8_t proto,
+	struct l34 *r)
+{
+	switch (proto) {
 	case IPPROTO_TCP: {
 		uint32_t off;
 
@@ -50,84 +67,92 @@ static enum psw_drop_reason extract_l4(const uint8_t *p, uint32_t len, struct ps
 		off = (uint32_t)(p[12] >> 4) * 4;
 		if (off < sizeof(struct rte_tcp_hdr) || off > len)
 			return PSW_DROP_BAD_L4;
-		key->tp_src = load_be16(p);
-		key->tp_dst = load_be16(p + 2);
-		key->tcp_flags = load_be16(p + 12) & RTE_BE16(0x0fff);
+		r->ports = load32(p) | (uint64_t)(load16(p + 12) & RTE_BE16(0x0fff)) << 32;
 		return PSW_DROP_NONE;
 	}
 	case IPPROTO_UDP:
 	case IPPROTO_SCTP:
 		// SCTP's ports sit where UDP's do; its common header is 12 bytes.
-		if (len < (key->nw_proto == IPPROTO_UDP ? 8u : 12u))
+		if (len < (proto == IPPROTO_UDP ? 8u : 12u))
 			return PSW_DROP_BAD_L4;
-		key->tp_src = load_be16(p);
-		key->tp_dst = load_be16(p + 2);
+		r->ports = load32(p);
 		return PSW_DROP_NONE;
 	case IPPROTO_ICMP:
 		// ICMP type and code go in tp_src and tp_dst, as in Open vSwitch.
 		if (len < 4)
 			return PSW_DROP_BAD_L4;
-		key->tp_src = rte_cpu_to_be_16(p[0]);
-		key->tp_dst = rte_cpu_to_be_16(p[1]);
+		r->ports = (uint64_t)rte_cpu_to_be_16(p[0]) | (uint64_t)rte_cpu_to_be_16(p[1]) << 16;
 		return PSW_DROP_NONE;
 	default:
 		return PSW_DROP_NONE;
 	}
 }
 
-static enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, struct psw_flow_key *key)
+static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, struct l34 *r)
 {
 	uint32_t ihl, total;
 	uint16_t frag;
+	uint8_t proto;
 
 	if (len < sizeof(struct rte_ipv4_hdr))
 		return PSW_DROP_BAD_IP;
 	if ((p[0] >> 4) != 4)
 		return PSW_DROP_BAD_IP;
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
-	total = rte_be_to_cpu_16(load_be16(p + 2));
+	total = rte_be_to_cpu_16(load16(p + 2));
 	// Ethernet pads short frames, so the frame may be longer than the packet,
 	// never shorter.
 	if (ihl < sizeof(struct rte_ipv4_hdr) || total < ihl || total > len)
 		return PSW_DROP_BAD_IP;
-	key->nw_proto = p[9];
-	key->nw_src = load_be32(p + 12);
-	key->nw_dst = load_be32(p + 16);
-	frag = rte_be_to_cpu_16(load_be16(p + 6));
+	proto = p[9];
+	r->addrs = load64(p + 12);
+	r->proto = proto;
+	frag = rte_be_to_cpu_16(load16(p + 6));
 	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
-		key->nw_frag = PSW_FRAG_ANY;
 		if (frag & RTE_IPV4_HDR_OFFSET_MASK) {
-			key->nw_frag |= PSW_FRAG_LATER;
+			r->proto |= (uint64_t)(PSW_FRAG_ANY | PSW_FRAG_LATER) << 8;
 			return PSW_DROP_NONE;
 		}
+		r->proto |= (uint64_t)PSW_FRAG_ANY << 8;
 	}
-	return extract_l4(p + ihl, total - ihl, key);
+	return extract_l4(p + ihl, total - ihl, proto, r);
 }
 
 enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in_port,
 	struct psw_flow_key *key)
 {
+	struct l34 r = {0, 0, 0};
+	enum psw_drop_reason ret = PSW_DROP_NONE;
 	uint32_t off = RTE_ETHER_HDR_LEN;
-	uint16_t type;
+	uint16_t type, tci = 0;
 
-	memset(key, 0, sizeof(*key));
-	key->in_port = in_port;
-	if (len < RTE_ETHER_HDR_LEN)
+	if (len < RTE_ETHER_HDR_LEN) {
+		memset(key, 0, sizeof(*key));
+		key->in_port = in_port;
 		return PSW_DROP_RUNT;
-	memcpy(key->dl_dst, data, 6);
-	memcpy(key->dl_src, data + 6, 6);
-	type = load_be16(data + 12);
+	}
+	type = load16(data + 12);
 	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
-		if (len < off + 4)
-			return PSW_DROP_BAD_VLAN;
-		key->vlan_tci = load_be16(data + off) | RTE_BE16(PSW_VLAN_CFI);
-		type = load_be16(data + off + 2);
+		if (len < off + 4) {
+			ret = PSW_DROP_BAD_VLAN;
+			goto out;
+		}
+		tci = load16(data + off) | RTE_BE16(PSW_VLAN_CFI);
+		type = load16(data + off + 2);
 		off += 4;
 		// A second tag (QinQ) stays unparsed: the frame is matched by its
 		// outer tag and the inner TPID as dl_type, and switched at L2.
 	}
-	key->dl_type = type;
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return extract_ipv4(data + off, len - off, key);
-	return PSW_DROP_NONE;
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		ret = extract_ipv4(data + off, len - off, &r);
+		if (ret != PSW_DROP_NONE)
+			r.ports = 0;
+	}
+out:
+	key->w[0] = load64(data);
+	key->w[1] = load32(data + 8) | (uint64_t)tci << 32 | (uint64_t)type << 48;
+	key->w[2] = r.addrs;
+	key->w[3] = r.ports | (uint64_t)in_port << 48;
+	key->w[4] = r.proto;
+	return ret;
 }

@@ -21,19 +21,23 @@
 
 // Multi-byte fields are in network byte order, as they are on the wire, so that
 // parsing is plain loads; in_port is the host-order OpenFlow-style port number.
+// The layout follows the packet: the MACs, and the IPv4 addresses, and the L4
+// ports are each contiguous on the wire and in the key, so that flow_extract
+// builds every 64-bit word in a register from wide loads and stores it once
+// (piecemeal stores read back as words stall store forwarding).
 struct psw_flow_key {
 	union {
 		struct {
-			uint32_t nw_src;
-			uint32_t nw_dst;
-			uint16_t in_port;
+			uint8_t dl_dst[6];
+			uint8_t dl_src[6];
 			uint16_t vlan_tci;
 			uint16_t dl_type;
+			uint32_t nw_src;
+			uint32_t nw_dst;
 			uint16_t tp_src;
 			uint16_t tp_dst;
 			uint16_t tcp_flags;
-			uint8_t dl_dst[6];
-			uint8_t dl_src[6];
+			uint16_t in_port;
 			uint8_t nw_proto;
 			uint8_t nw_frag;
 			uint8_t pad[6];

@@ -30,6 +30,7 @@ struct pmd_rxq_set {
 // Thread-safety: written only by the PMD; read racily by the control thread.
 struct pmd_stats {
 	uint64_t iterations;
+	uint64_t busy_iterations; // iterations that received packets
 	uint64_t rx_packets;
 	uint64_t busy_cycles;  // cycles of iterations that received packets
 	uint64_t idle_cycles;

@@ -15,15 +15,39 @@ struct pmd *psw_pmds[PSW_MAX_PMDS];
 unsigned psw_n_pmds;
 struct port_table *psw_active_ports;
 
-static inline void count_flows(struct pmd *pmd, const struct psw_flow *const *chain,
-	unsigned n, uint32_t len)
+// Flow counters are summed over runs of packets that hit the same flow, and
+// written once per run: in a burst most packets belong to few flows.
+struct flow_count {
+	const struct psw_flow *flow;
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+static inline void flow_count_flush(struct pmd *pmd, struct flow_count *fc)
+{
+	struct flow_stats *s;
+
+	if (fc->flow == NULL)
+		return;
+	s = &fc->flow->stats[pmd->index];
+	s->packets += fc->packets;
+	s->bytes += fc->bytes;
+	s->used_tsc = pmd->now_tsc;
+	fc->flow = NULL;
+}
+
+static inline void count_flows(struct pmd *pmd, struct flow_count *fc,
+	const struct psw_flow *const *chain, unsigned n, uint32_t len)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct flow_stats *s = &chain[i]->stats[pmd->index];
-
-		s->packets++;
-		s->bytes += len;
-		s->used_tsc = pmd->now_tsc;
+		if (chain[i] != fc->flow) {
+			flow_count_flush(pmd, fc);
+			fc->flow = chain[i];
+			fc->packets = 0;
+			fc->bytes = 0;
+		}
+		fc->packets++;
+		fc->bytes += len;
 	}
 }
 
@@ -33,48 +57,64 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 	const struct psw_pipeline *pl = pmd->pl;
 	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
 	const struct psw_flow *walk[PSW_MAX_CHAIN];
+	struct psw_flow_key keys[PSW_BURST];
+	uint32_t hashes[PSW_BURST];
+	uint8_t verdicts[PSW_BURST];
+	struct flow_count fc = {.flow = NULL};
 	uint64_t bytes = 0;
 
+	// First pass: parse and hash the whole burst, prefetching ahead, so that
+	// the cache lookups of the second pass find their lines in cache.
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct psw_flow *const *chain;
-		enum psw_drop_reason verdict;
-		struct psw_flow_key key;
-		struct emc_entry *e;
-		unsigned n_chain;
-		uint32_t hash;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += m->pkt_len;
-		verdict = flow_extract(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			rxq->ofport, &key);
+		verdicts[i] = (uint8_t)flow_extract(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+			rxq->ofport, &keys[i]);
+		hashes[i] = emc_hash(&keys[i]);
+		rte_prefetch0(pmd->emc.sets[hashes[i] & (EMC_SETS - 1)]);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct psw_flow *const *chain;
+		enum psw_drop_reason verdict = verdicts[i];
+		struct emc_entry *e;
+		unsigned n_chain;
+
 		if (unlikely(verdict != PSW_DROP_NONE)) {
 			pmd->stats.drops[verdict]++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		hash = emc_hash(&key);
-		e = emc_lookup(&pmd->emc, &key, hash, pl->version);
+		e = emc_lookup(&pmd->emc, &keys[i], hashes[i], pl->version);
 		if (likely(e != NULL)) {
 			pmd->stats.emc_hits++;
 			chain = e->chain;
 			n_chain = e->n_chain;
 			verdict = e->verdict;
 		} else {
-			struct psw_flow_key walk_key = key;
+			struct psw_flow_key walk_key = keys[i];
 
 			verdict = pipeline_lookup(pl, &walk_key, walk, &n_chain);
 			if (verdict == PSW_DROP_NONE)
 				pmd->stats.cls_hits++;
 			else
 				pmd->stats.cls_misses++;
-			emc_insert(&pmd->emc, &key, hash, pl->version, walk, n_chain, (uint8_t)verdict);
+			emc_insert(&pmd->emc, &keys[i], hashes[i], pl->version, walk, n_chain,
+				(uint8_t)verdict);
 			chain = walk;
 		}
-		count_flows(pmd, chain, n_chain, m->pkt_len);
-		actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict);
+		count_flows(pmd, &fc, chain, n_chain, m->pkt_len);
+		// the common flow, one output and nothing else, skips the interpreter
+		if (likely(n_chain == 1 && verdict == PSW_DROP_NONE && chain[0]->only_output != 0 &&
+			    chain[0]->only_output != rxq->ofport))
+			tx_enqueue(pmd, chain[0]->only_output, m);
+		else
+			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict);
 	}
+	flow_count_flush(pmd, &fc);
 	ps->rx_packets += n;
 	ps->rx_bytes += bytes;
 	pmd->stats.rx_packets += n;
@@ -109,10 +149,10 @@ int pmd_main(void *arg)
 			uint16_t n = rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, PSW_BURST);
 			uint64_t t1;
 
-			if (n == 0) {
-				t0 = rte_rdtsc();
+			// an empty poll's cycles go to the next busy queue: one
+			// rdtsc less per poll
+			if (n == 0)
 				continue;
-			}
 			busy = true;
 			pmd_process_burst(pmd, rxq, pkts, n);
 			tx_flush_all(pmd);
@@ -121,10 +161,12 @@ int pmd_main(void *arg)
 			rxq->port->rxq_stats[rxq->queue].busy_cycles += t1 - t0;
 			t0 = t1;
 		}
-		if (busy)
+		if (busy) {
 			pmd->stats.busy_cycles += t0 - start;
-		else
-			pmd->stats.idle_cycles += t0 - start;
+			pmd->stats.busy_iterations++;
+		} else {
+			pmd->stats.idle_cycles += rte_rdtsc() - start;
+		}
 		pmd->stats.iterations++;
 		urcu_qsbr_quiescent_state();
 	}

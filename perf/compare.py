@@ -1,0 +1,476 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""perf/compare: pswitch side by side with dpdk-testpmd io forwarding (the
+limit) and Open vSwitch with DPDK (the incumbent), in one run, on the same
+cores, with the same generator.
+
+The generator is dpdk-testpmd in flowgen mode on core 0, attached through two
+virtio-user ports; each switch runs its one PMD on core 1. A scenario's rate
+is the median of the generator's per-second receive rates (both ports summed)
+after a warm-up. Cycles per packet are what each switch reports itself:
+`pswitchctl pmd-stats`, testpmd --record-core-cycles, and
+`ovs-appctl dpif-netdev/pmd-stats-show`.
+
+  perf/compare.py [--quick] [--duration S] [--scenarios a,b] [--systems a,b]
+                  [--out perf/RESULTS.md] [--build build]
+Run as root, after deploy/host-setup.sh.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAC0, MAC1 = "02:00:00:00:00:01", "02:00:00:00:00:02"
+GEN_CORE, DUT_CORE = 0, 1
+STREAMS = 10000
+
+SCENARIOS = {
+    "p2p": "port to port, in_port flows, 64 B, 1 stream",
+    "normal": "L2 normal switching with learned MACs, 64 B, 1 stream",
+    "wildcard": "100,000 wildcard flows over 20 masks, 10,000 streams, 64 B",
+}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def kill(proc, sig=signal.SIGINT, timeout=20):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wildcard_flows(p0, p1, ofctl=False):
+    """100,000 flows of 20 mask shapes. 19 shapes hold flows the traffic never
+    matches, at priorities above the one shape that forwards, so that a
+    lookup that misses the caches visits every subtable."""
+    shapes = [
+        lambda i: "udp,nw_dst=172.16.%d.%d" % (i // 256, i % 256),
+        lambda i: "udp,nw_dst=172.%d.%d.0/24" % (32 + i // 256, i % 256),
+        lambda i: "tcp,tp_dst=%d" % (i + 1),
+        lambda i: "udp,nw_src=192.168.%d.%d" % (i // 256, i % 256),
+        lambda i: "udp,nw_src=11.%d.%d.0/24,nw_dst=12.0.0.0/16" % (i // 256, i % 256),
+        lambda i: "udp,tp_src=%d,tp_dst=%d" % (20000 + i, 53),
+        lambda i: "tcp,nw_dst=13.%d.%d.0/28" % (i // 256, i % 256),
+        lambda i: "udp,nw_dst=14.%d.%d.0/30" % (i // 256, i % 256),
+        lambda i: "dl_src=02:10:%02x:%02x:00:00" % (i // 256, i % 256),
+        lambda i: "dl_dst=02:20:%02x:%02x:00:00" % (i // 256, i % 256),
+        lambda i: "udp,nw_src=15.%d.%d.%d,tp_dst=80" % (i // 256, i % 256, 1),
+        lambda i: "tcp,nw_src=16.%d.%d.0/24,tp_dst=443" % (i // 256, i % 256),
+        lambda i: "udp,nw_dst=17.%d.0.0/20,tp_src=%d" % (i % 256, 1000 + i // 256),
+        lambda i: "ip,nw_proto=%d,nw_dst=18.%d.0.0/16" % (50 + i // 256, i % 256),
+        lambda i: "udp,nw_src=19.%d.%d.0/26,nw_dst=19.0.0.0/8" % (i // 256, i % 256),
+        lambda i: "tcp,tp_src=%d" % (i + 1),
+        lambda i: "udp,nw_dst=20.%d.%d.128/25" % (i // 256, i % 256),
+        lambda i: "dl_vlan=%d" % (1 + i % 4000) if i < 4000 else "dl_vlan=%d,dl_vlan_pcp=1" % (1 + i % 4000),
+        lambda i: "udp,nw_src=21.%d.%d.%d,nw_dst=22.0.0.%d" % (i // 256, i % 256, 1, i % 200),
+    ]
+    per = (100000 - 2) // len(shapes)
+    flows = []
+    for s, shape in enumerate(shapes):
+        for i in range(per):
+            flows.append("priority=%d,%s,actions=drop" % (100 + s, shape(i)))
+    while len(flows) < 99998:
+        flows.append("priority=99,udp,nw_dst=23.0.%d.%d,actions=drop" % (len(flows) // 256 % 256, len(flows) % 256))
+    flows.append("priority=10,in_port=%s,udp,nw_dst=10.253.0.0/16,actions=output:%s" % (p0, p1))
+    flows.append("priority=10,in_port=%s,udp,nw_dst=10.253.0.0/16,actions=output:%s" % (p1, p0))
+    return flows
+
+
+def scenario_flows(scenario, p0, p1):
+    if scenario == "p2p":
+        return ["in_port=%s,actions=output:%s" % (p0, p1), "in_port=%s,actions=output:%s" % (p1, p0)]
+    if scenario == "normal":
+        return ["actions=NORMAL"]
+    return wildcard_flows(p0, p1)
+
+
+class Generator:
+    """dpdk-testpmd flowgen on GEN_CORE over two virtio-user ports."""
+
+    def __init__(self, work, socks, server=False, streams=1, size=64):
+        self.out = os.path.join(work, "gen.log")
+        vdevs = []
+        for i, (sock, mac) in enumerate(zip(socks, (MAC0, MAC1))):
+            vdevs.append("--vdev=net_virtio_user%d,path=%s,mac=%s,queue_size=1024%s" %
+                         (i, sock, mac, ",server=1" if server else ""))
+        self.cmd = (["dpdk-testpmd", "-l", "%d,%d" % (GEN_CORE, DUT_CORE), "--main-lcore", str(DUT_CORE),
+                     "--no-pci", "--single-file-segments", "--socket-mem", "512", "--file-prefix",
+                     "psw-perf-gen"] + vdevs +
+                    ["--", "--forward-mode=flowgen", "--nb-cores=1", "--txpkts=%d" % size,
+                     "--flowgen-flows=%d" % streams, "--eth-peer=0,%s" % MAC1, "--eth-peer=1,%s" % MAC0,
+                     "--stats-period=1", "--no-mlockall", "--txd=1024", "--rxd=1024"])
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.out, "w")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        kill(self.proc)
+        self.log.close()
+
+    def rates(self):
+        """Per-period receive rates, both ports summed."""
+        with open(self.out) as f:
+            text = f.read()
+        samples, current = [], []
+        for m in re.finditer(r"Rx-pps:\s+(\d+)", text):
+            current.append(int(m.group(1)))
+            if len(current) == 2:
+                samples.append(sum(current))
+                current = []
+        return samples
+
+
+class TestpmdIO:
+    name = "testpmd-io"
+
+    def __init__(self, work):
+        self.work = work
+        self.socks = [os.path.join(work, "v%d.sock" % i) for i in range(2)]
+
+    def supports(self, scenario):
+        return scenario == "p2p"
+
+    def start(self, scenario):
+        self.log = open(os.path.join(self.work, "testpmd.log"), "w")
+        cmd = ["dpdk-testpmd", "-l", "%d,%d" % (GEN_CORE, DUT_CORE), "--main-lcore", str(GEN_CORE),
+               "--no-pci", "--in-memory", "--socket-mem", "512", "--file-prefix", "psw-perf-dut"]
+        cmd += ["--vdev=net_vhost%d,iface=%s" % (i, s) for i, s in enumerate(self.socks)]
+        cmd += ["--", "--forward-mode=io", "--nb-cores=1", "--record-core-cycles", "--no-mlockall",
+                "--stats-period=100", "--txd=1024", "--rxd=1024"]
+        self.cmd = cmd
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            if all(os.path.exists(s) for s in self.socks):
+                break
+            time.sleep(0.1)
+        return False  # the generator is the client
+
+    def warm(self):
+        pass
+
+    def cycles(self):
+        return None
+
+    def stop(self):
+        kill(self.proc)
+        self.log.close()
+        with open(os.path.join(self.work, "testpmd.log")) as f:
+            m = re.findall(r"CPU cycles/packet=([\d.]+)", f.read())
+        return float(m[-1]) if m else None
+
+
+class Pswitch:
+    name = "pswitch"
+
+    def __init__(self, work, build):
+        self.work = work
+        self.build = build
+        self.run = os.path.join(work, "psw")
+        self.socks = [os.path.join(work, "v%d.sock" % i) for i in range(2)]
+
+    def supports(self, scenario):
+        return True
+
+    def ctl(self, *args, **kw):
+        return subprocess.run([os.path.join(self.build, "ctl", "pswitchctl"), "--socket",
+                               os.path.join(self.run, "ctl.sock")] + list(args),
+                              check=True, capture_output=True, text=True, **kw)
+
+    def start(self, scenario):
+        os.makedirs(self.run, exist_ok=True)
+        self.log = open(os.path.join(self.work, "pswitchd.log"), "w")
+        self.cmd = [os.path.join(self.build, "pswitchd"), "--pmd-cores", str(DUT_CORE), "--control-core",
+                    str(GEN_CORE), "--hugepages", "yes", "--memory", "1024", "--no-restore",
+                    "--run-dir", self.run, "--control-socket", os.path.join(self.run, "ctl.sock"),
+                    "--file-prefix", "psw-perf-dut"]
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            try:
+                self.ctl("version")
+                break
+            except Exception:
+                time.sleep(0.1)
+        for i, s in enumerate(self.socks):
+            self.ctl("add-port", "p%d" % i, "vhost-user", "path=" + s)
+        path = os.path.join(self.work, "flows.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(scenario_flows(scenario, "p0", "p1")) + "\n")
+        t = time.time()
+        self.ctl("add-flows", path, timeout=300)
+        self.install_s = time.time() - t
+        return False
+
+    def warm(self):
+        self.ctl("pmd-stats-clear")
+
+    def cycles(self):
+        import json
+        st = json.loads(self.ctl("--json", "pmd-stats").stdout)[0]
+        self.emc = st["emc_hit_ratio"]
+        return st["cycles_per_packet"]
+
+    def stop(self):
+        c = self.cycles()
+        try:
+            self.ctl("stop")
+            self.proc.wait(timeout=30)
+        except Exception:
+            kill(self.proc)
+        self.log.close()
+        return c
+
+
+class Ovs:
+    name = "ovs-dpdk"
+    VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+    def __init__(self, work):
+        self.work = work
+        self.dir = os.path.join(work, "ovs")
+        self.socks = [os.path.join(self.dir, "v%d.sock" % i) for i in range(2)]
+
+    @classmethod
+    def available(cls):
+        return os.path.exists(cls.VSWITCHD) and shutil.which("ovsdb-tool") is not None
+
+    def supports(self, scenario):
+        return True
+
+    def env(self):
+        e = dict(os.environ)
+        e.update(OVS_RUNDIR=self.dir, OVS_DBDIR=self.dir, OVS_LOGDIR=self.dir, OVS_PKGDATADIR="/usr/share/openvswitch")
+        return e
+
+    def sh(self, *args, **kw):
+        return subprocess.run(list(args), check=True, capture_output=True, text=True, env=self.env(), **kw)
+
+    def vsctl(self, *args):
+        return self.sh("ovs-vsctl", "--db=unix:" + os.path.join(self.dir, "db.sock"), "--no-wait", *args)
+
+    def appctl(self, *args):
+        ctl = [f for f in os.listdir(self.dir) if f.startswith("ovs-vswitchd") and f.endswith(".ctl")]
+        return self.sh("ovs-appctl", "-t", os.path.join(self.dir, ctl[0]), *args)
+
+    def start(self, scenario):
+        os.makedirs(self.dir, exist_ok=True)
+        db = os.path.join(self.dir, "conf.db")
+        self.sh("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema")
+        self.dblog = open(os.path.join(self.dir, "ovsdb.out"), "w")
+        self.db = subprocess.Popen(["ovsdb-server", "--remote=punix:" + os.path.join(self.dir, "db.sock"),
+                                    "--pidfile=" + os.path.join(self.dir, "ovsdb.pid"), db],
+                                   stdout=self.dblog, stderr=subprocess.STDOUT, env=self.env())
+        for _ in range(100):
+            if os.path.exists(os.path.join(self.dir, "db.sock")):
+                break
+            time.sleep(0.1)
+        self.vsctl("init")
+        self.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                   "other_config:pmd-cpu-mask=0x%x" % (1 << DUT_CORE),
+                   "other_config:dpdk-lcore-mask=0x%x" % (1 << GEN_CORE),
+                   "other_config:dpdk-socket-mem=512",
+                   "other_config:dpdk-extra=--no-pci --file-prefix=psw-perf-ovs")
+        self.log = open(os.path.join(self.dir, "vswitchd.out"), "w")
+        self.proc = subprocess.Popen([self.VSWITCHD, "unix:" + os.path.join(self.dir, "db.sock"),
+                                      "--pidfile=" + os.path.join(self.dir, "vswitchd.pid"),
+                                      "--log-file=" + os.path.join(self.dir, "vswitchd.log")],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env())
+        for _ in range(300):
+            if any(f.endswith(".ctl") and f.startswith("ovs-vswitchd") for f in os.listdir(self.dir)):
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        self.sh("ovs-vsctl", "--db=unix:" + os.path.join(self.dir, "db.sock"), "add-br", "br0", "--", "set",
+                "bridge", "br0", "datapath_type=netdev")
+        for i, s in enumerate(self.socks):
+            self.sh("ovs-vsctl", "--db=unix:" + os.path.join(self.dir, "db.sock"), "add-port", "br0",
+                    "p%d" % i, "--", "set", "Interface", "p%d" % i, "type=dpdkvhostuserclient",
+                    "options:vhost-server-path=" + s, "ofport_request=%d" % (i + 1))
+        self.sh("ovs-ofctl", "del-flows", "br0")
+        path = os.path.join(self.work, "ovs-flows.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(scenario_flows(scenario, "1", "2")) + "\n")
+        t = time.time()
+        self.sh("ovs-ofctl", "add-flows", "br0", path, timeout=600)
+        self.install_s = time.time() - t
+        return True  # OVS is the vhost client: the generator serves
+
+    def warm(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def cycles(self):
+        out = self.appctl("dpif-netdev/pmd-stats-show").stdout
+        m = re.search(r"avg processing cycles per packet:\s+([\d.]+)", out)
+        return float(m.group(1)) if m else None
+
+    def stop(self):
+        c = None
+        try:
+            c = self.cycles()
+        except Exception:
+            pass
+        kill(self.proc, signal.SIGTERM)
+        kill(self.db, signal.SIGTERM)
+        self.log.close()
+        self.dblog.close()
+        return c
+
+
+def hugepage_files_cleanup():
+    for d in ("/dev/hugepages", "/var/run/dpdk"):
+        if os.path.isdir(d):
+            for f in os.listdir(d):
+                if f.startswith("psw-perf"):
+                    p = os.path.join(d, f)
+                    shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
+
+
+def measure(system, scenario, seconds, warmup, work):
+    streams = STREAMS if scenario == "wildcard" else 1
+    hugepage_files_cleanup()
+    server_gen = system.start(scenario)
+    gen = Generator(work, system.socks, server=server_gen, streams=streams)
+    gen.start()
+    try:
+        time.sleep(warmup)
+        system.warm()
+        time.sleep(seconds)
+    finally:
+        gen.stop()
+        cycles = system.stop()
+    samples = gen.rates()
+    # the periods inside the measured window
+    tail = samples[-int(seconds):] if len(samples) >= seconds else samples
+    tail = [s for s in tail if s > 0] or [0]
+    return {"mpps": statistics.median(tail) / 1e6, "cycles": cycles, "samples": len(samples),
+            "emc": getattr(system, "emc", None), "install_s": getattr(system, "install_s", None)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--duration", type=int)
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    ap.add_argument("--systems", default="testpmd-io,pswitch,ovs-dpdk")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "perf", "RESULTS.md"))
+    args = ap.parse_args()
+    seconds = args.duration or (5 if args.quick else 15)
+    warmup = 3
+    work = tempfile.mkdtemp(prefix="psw-perf-")
+    systems = []
+    for name in args.systems.split(","):
+        if name == "testpmd-io":
+            systems.append(TestpmdIO(work))
+        elif name == "pswitch":
+            systems.append(Pswitch(work, args.build))
+        elif name == "ovs-dpdk":
+            if Ovs.available():
+                systems.append(Ovs(work))
+            else:
+                log("Open vSwitch with DPDK is not installed (openvswitch-switch-dpdk): skipped")
+    results = {}
+    for scenario in args.scenarios.split(","):
+        for system in systems:
+            if not system.supports(scenario):
+                continue
+            log("%-9s %-11s ..." % (scenario, system.name))
+            r = measure(system, scenario, seconds, warmup, work)
+            results[(scenario, system.name)] = r
+            log("%-9s %-11s %6.2f Mpps  %s cycles/packet" % (
+                scenario, system.name, r["mpps"], "%.0f" % r["cycles"] if r["cycles"] else "-"))
+    shutil.rmtree(work, ignore_errors=True)
+    write_results(args, results, seconds, warmup)
+
+
+def write_results(args, results, seconds, warmup):
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
+    except Exception:
+        pass
+    lines = ["| scenario | system | Mpps | busy cycles/packet | pswitch / testpmd | pswitch / OVS |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for scenario in SCENARIOS:
+        psw = results.get((scenario, "pswitch"))
+        for sysname in ("testpmd-io", "pswitch", "ovs-dpdk"):
+            r = results.get((scenario, sysname))
+            if r is None:
+                continue
+            vs_t = vs_o = ""
+            if sysname == "pswitch":
+                t, o = results.get((scenario, "testpmd-io")), results.get((scenario, "ovs-dpdk"))
+                if t and t["mpps"]:
+                    vs_t = "%.2f" % (r["mpps"] / t["mpps"])
+                if o and o["mpps"]:
+                    vs_o = "%.2f" % (r["mpps"] / o["mpps"])
+            lines.append("| %s | %s | %.2f | %s | %s | %s |" % (
+                scenario, sysname, r["mpps"], "%.0f" % r["cycles"] if r["cycles"] else "-", vs_t, vs_o))
+    extra = []
+    p1 = results.get(("p2p", "pswitch"))
+    pw = results.get(("wildcard", "pswitch"))
+    tp = results.get(("p2p", "testpmd-io"))
+    if p1 and pw and p1["mpps"]:
+        extra.append("- pswitch with 100,000 wildcard flows and 10,000 streams: %.0f%% of its single-flow rate "
+                     "(exact-match cache hit ratio %.0f%%; the flows took %.1f s to install)." % (
+                         100 * pw["mpps"] / p1["mpps"], 100 * (pw["emc"] or 0), pw["install_s"] or 0))
+    if p1 and tp and p1["cycles"] and tp["cycles"]:
+        extra.append("- busy cycles per packet, pswitch / testpmd io: %.2f." % (p1["cycles"] / tp["cycles"]))
+    ow = results.get(("wildcard", "ovs-dpdk"))
+    if ow and ow.get("install_s"):
+        extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])
+    text = """# Performance results
+
+Measured by `perf/compare.py%s` on %s UTC.
+
+Machine: %s, %d cores, Linux %s. Generator: dpdk-testpmd flowgen on core %d
+through two virtio-user ports (hugepages); each switch has one PMD on core %d.
+64-byte frames. Rates are the median of the generator's per-second receive
+rates over %d s after a %d s warm-up, both directions summed. Cycles per
+packet are what each switch reports of its busy cycles (pswitch: `pswitchctl
+pmd-stats`; testpmd: `--record-core-cycles`; Open vSwitch:
+`dpif-netdev/pmd-stats-show`). The generator's core is as busy as the
+switch's, so figures from this 2-core machine compare systems with each other,
+not with line rate: read the ratios.
+
+%s
+
+%s
+
+Scenarios:
+%s
+
+Exact commands: see `perf/compare.py` (`Generator.cmd`, `TestpmdIO.start`,
+`Pswitch.start`, `Ovs.start`): every command line is built there.
+""" % (" --quick" if args.quick else "", datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), cpu,
+       os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, "\n".join(lines),
+       "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()))
+    with open(args.out, "w") as f:
+        f.write(text)
+    log("\n" + "\n".join(lines) + "\n" + "\n".join(extra))
+    log("written to " + args.out)
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        sys.exit("perf/compare.py: run as root")
+    main()
