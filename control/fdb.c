@@ -15,6 +15,12 @@
 #include <rte_lcore.h>
 
 struct rte_hash *fdb_hash;
+volatile uint32_t fdb_version = 1;
+
+static void fdb_changed(void)
+{
+	fdb_version = fdb_version + 1 ? fdb_version + 1 : 1;
+}
 struct rte_ring *fdb_learn_ring;
 
 static unsigned fdb_age_seconds = FDB_DEFAULT_AGE;
@@ -59,8 +65,10 @@ struct doomed {
 
 static void doomed_free(struct doomed *d)
 {
-	if (d->n > 0)
+	if (d->n > 0) {
+		fdb_changed();
 		synchronize_rcu();
+	}
 	for (unsigned i = 0; i < d->n; i++) {
 		rte_hash_free_key_with_position(fdb_hash, d->e[i]->pos);
 		free(d->e[i]);
@@ -122,6 +130,7 @@ static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, str
 		return pos;
 	}
 	e->pos = pos;
+	fdb_changed();
 	if (old != NULL) {
 		// the key slot stays in use by the new entry: only the memory goes
 		old->pos = -1;

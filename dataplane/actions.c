@@ -140,7 +140,7 @@ static void normal_output(struct pmd *pmd, struct rte_mbuf *m, struct pending_ou
 // L2 switching: learn the source, forward to the known destination or flood
 // within the VLAN. Returns the drop reason when nothing is sent.
 static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
-	struct pending_out *o)
+	struct pending_out *o, struct emc_l2_hint *hint)
 {
 	const struct port_table *ports = pmd->ports;
 	const struct psw_port *in = ports->by_ofport[in_port];
@@ -148,7 +148,8 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	bool tagged = frame_tagged(m);
 	uint16_t tci = tagged ? rte_be_to_cpu_16(*frame_tci(m)) : 0;
 	uint16_t vlan = tci & PSW_VLAN_VID_MASK;
-	const struct fdb_entry *e;
+	uint32_t version = fdb_version;
+	uint16_t out;
 	bool sent = false;
 
 	if (in != NULL && in->vlan_mode == PSW_VLAN_ACCESS) {
@@ -157,20 +158,30 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 		vlan = in->vlan_tag;
 		tci = vlan;
 	}
-	if (!rte_is_multicast_ether_addr(&eh->src_addr))
-		learn(pmd, eh->src_addr.addr_bytes, vlan, in_port);
-	if (!rte_is_multicast_ether_addr(&eh->dst_addr)) {
-		e = fdb_lookup(eh->dst_addr.addr_bytes, vlan);
-		if (e != NULL) {
-			const struct psw_port *p = ports->by_ofport[e->ofport];
+	if (hint != NULL && hint->fdb_version == version &&
+	    hint->learned_sec == (uint16_t)pmd->now_sec) {
+		out = hint->out;
+	} else {
+		const struct fdb_entry *e = NULL;
 
-			if (e->ofport == in_port)
-				return PSW_DROP_LOOP;
-			if (p == NULL)
-				return PSW_DROP_NO_PORT;
-			normal_output(pmd, m, o, p, vlan, tagged, tci);
-			return o->valid ? PSW_DROP_NONE : PSW_DROP_VLAN_MISMATCH;
-		}
+		if (!rte_is_multicast_ether_addr(&eh->src_addr))
+			learn(pmd, eh->src_addr.addr_bytes, vlan, in_port);
+		if (!rte_is_multicast_ether_addr(&eh->dst_addr))
+			e = fdb_lookup(eh->dst_addr.addr_bytes, vlan);
+		out = e != NULL ? e->ofport : EMC_L2_FLOOD;
+		if (hint != NULL)
+			*hint = (struct emc_l2_hint){.fdb_version = version, .out = out,
+				.learned_sec = (uint16_t)pmd->now_sec};
+	}
+	if (out != EMC_L2_FLOOD) {
+		const struct psw_port *p = ports->by_ofport[out];
+
+		if (out == in_port)
+			return PSW_DROP_LOOP;
+		if (p == NULL)
+			return PSW_DROP_NO_PORT;
+		normal_output(pmd, m, o, p, vlan, tagged, tci);
+		return o->valid ? PSW_DROP_NONE : PSW_DROP_VLAN_MISMATCH;
 	}
 	for (uint32_t i = 0; i < ports->n; i++) {
 		const struct psw_port *p = ports->by_ofport[ports->ofports[i]];
@@ -187,7 +198,8 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 // or drops it. 'verdict' is the walk's result (NO_FLOW: a table missed after
 // the chain).
 void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
-	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict)
+	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict,
+	struct emc_l2_hint *hint)
 {
 	struct pending_out o = {.valid = false};
 	enum psw_drop_reason reason = verdict != PSW_DROP_NONE ? verdict : PSW_DROP_ACTION;
@@ -215,7 +227,7 @@ void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 				break;
 			}
 			case PSW_ACT_NORMAL: {
-				enum psw_drop_reason r = act_normal(pmd, m, in_port, &o);
+				enum psw_drop_reason r = act_normal(pmd, m, in_port, &o, hint);
 
 				if (r != PSW_DROP_NONE)
 					reason = r;

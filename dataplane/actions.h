@@ -5,5 +5,8 @@
 
 // Runs the actions of the flows in 'chain' on 'm' (received on 'in_port'):
 // the packet ends in tx buffers or is dropped and counted. PMD thread only.
+// 'hint' (may be NULL) keeps the normal action's decision with the packet's
+// cache entry.
 void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
-	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict);
+	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict,
+	struct emc_l2_hint *hint);

@@ -47,14 +47,17 @@ static int subtable_fill(struct cls_subtable *st, const struct psw_flow **flows,
 		n_keys++;
 	}
 	st->mask = flows[0]->mask;
+	st->n_words = 0;
+	for (unsigned w = 0; w < PSW_KEY_WORDS; w++)
+		if (st->mask.w[w] != 0)
+			st->words[st->n_words++] = (uint8_t)w;
 	st->bucket_mask = pow2_at_least(n_keys * 2) - 1;
 	st->buckets = calloc(st->bucket_mask + 1, sizeof(*st->buckets));
 	if (st->buckets == NULL)
 		return -ENOMEM;
 	st->max_priority = INT32_MIN;
 	for (i = 0; i < n; i = j) {
-		struct psw_flow_key scratch;
-		uint32_t h = cls_hash_masked(&flows[i]->match, &st->mask, &scratch);
+		uint32_t h = cls_hash_words(&flows[i]->match, st);
 		uint32_t idx = h & st->bucket_mask;
 
 		for (j = i + 1; j < n && flow_key_equal(&flows[j]->match, &flows[i]->match); j++)

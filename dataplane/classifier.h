@@ -20,6 +20,8 @@ struct cls_subtable {
 	struct psw_flow_key mask;
 	int32_t max_priority;
 	uint32_t bucket_mask;
+	uint8_t n_words;              // the key words the mask uses, hashed and
+	uint8_t words[PSW_KEY_WORDS]; // compared; the others are all wildcards
 	struct cls_entry *buckets;
 };
 
@@ -35,16 +37,27 @@ struct cls_table {
 struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n);
 void cls_table_free(struct cls_table *t);
 
-static inline uint32_t cls_hash_masked(const struct psw_flow_key *key,
-	const struct psw_flow_key *mask, struct psw_flow_key *out)
+static inline uint32_t cls_hash_words(const struct psw_flow_key *key,
+	const struct cls_subtable *st)
 {
 	uint32_t h = 0x9e3779b9;
 
-	for (int i = 0; i < PSW_KEY_WORDS; i++) {
-		out->w[i] = key->w[i] & mask->w[i];
-		h = (uint32_t)_mm_crc32_u64(h, out->w[i]);
-	}
+	for (unsigned i = 0; i < st->n_words; i++)
+		h = (uint32_t)_mm_crc32_u64(h, key->w[st->words[i]] & st->mask.w[st->words[i]]);
 	return h;
+}
+
+static inline bool cls_match_words(const struct psw_flow *f, const struct psw_flow_key *key,
+	const struct cls_subtable *st)
+{
+	uint64_t diff = 0;
+
+	for (unsigned i = 0; i < st->n_words; i++) {
+		unsigned w = st->words[i];
+
+		diff |= (key->w[w] & st->mask.w[w]) ^ f->match.w[w];
+	}
+	return diff == 0;
 }
 
 // Returns the highest-priority flow matching 'key', or NULL.
@@ -52,7 +65,6 @@ static inline const struct psw_flow *cls_lookup(const struct cls_table *t,
 	const struct psw_flow_key *key)
 {
 	const struct psw_flow *best = NULL;
-	struct psw_flow_key masked;
 
 	for (uint32_t s = 0; s < t->n_subtables; s++) {
 		const struct cls_subtable *st = &t->subtables[s];
@@ -60,13 +72,13 @@ static inline const struct psw_flow *cls_lookup(const struct cls_table *t,
 
 		if (best != NULL && st->max_priority <= best->priority)
 			break;
-		h = cls_hash_masked(key, &st->mask, &masked);
+		h = cls_hash_words(key, st);
 		for (idx = h & st->bucket_mask;; idx = (idx + 1) & st->bucket_mask) {
 			const struct cls_entry *e = &st->buckets[idx];
 
 			if (e->n_flows == 0)
 				break;
-			if (e->hash == h && flow_key_equal(&e->flows[0]->match, &masked)) {
+			if (e->hash == h && cls_match_words(e->flows[0], key, st)) {
 				if (best == NULL || e->flows[0]->priority > best->priority)
 					best = e->flows[0];
 				break;

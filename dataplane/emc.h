@@ -9,7 +9,7 @@
 
 #include <nmmintrin.h>
 
-#define EMC_SETS 8192
+#define EMC_SETS 16384
 #define EMC_CHAIN 2
 
 // Thread-safety: private to one PMD.
@@ -24,9 +24,26 @@ struct emc_entry {
 
 _Static_assert(sizeof(struct emc_entry) == 64, "an EMC entry fills one cache line");
 
+// What the normal action decided for the packets of one entry: valid while
+// the MAC table's version is unchanged, and for the second in which the
+// source address was last refreshed (so that aging sees active addresses).
+struct emc_l2_hint {
+	uint32_t fdb_version;  // 0: none
+	uint16_t out;          // the learned port, or EMC_L2_FLOOD
+	uint16_t learned_sec;  // low bits of the second of the last refresh
+};
+
+#define EMC_L2_FLOOD 0xffff
+
 struct emc {
 	struct emc_entry sets[EMC_SETS][2];
+	struct emc_l2_hint l2[EMC_SETS][2];
 };
+
+static inline struct emc_l2_hint *emc_l2_hint(struct emc *emc, const struct emc_entry *e)
+{
+	return &emc->l2[0][0] + (e - &emc->sets[0][0]);
+}
 
 static inline uint32_t emc_hash(const struct psw_flow_key *key)
 {
@@ -51,14 +68,15 @@ static inline struct emc_entry *emc_lookup(struct emc *emc, const struct psw_flo
 
 // Stores a walk's result; evicts a stale entry first, else the way that the
 // hash's high bit picks.
-static inline void emc_insert(struct emc *emc, const struct psw_flow_key *key, uint32_t hash,
-	uint32_t version, const struct psw_flow *const *chain, unsigned n_chain, uint8_t verdict)
+static inline struct emc_entry *emc_insert(struct emc *emc, const struct psw_flow_key *key,
+	uint32_t hash, uint32_t version, const struct psw_flow *const *chain, unsigned n_chain,
+	uint8_t verdict)
 {
 	struct emc_entry *set = emc->sets[hash & (EMC_SETS - 1)];
 	struct emc_entry *e;
 
 	if (n_chain > EMC_CHAIN)
-		return;
+		return NULL;
 	if (set[0].version != version)
 		e = &set[0];
 	else if (set[1].version != version)
@@ -71,4 +89,6 @@ static inline void emc_insert(struct emc *emc, const struct psw_flow_key *key, u
 	e->verdict = verdict;
 	for (unsigned i = 0; i < n_chain; i++)
 		e->chain[i] = chain[i];
+	emc_l2_hint(emc, e)->fdb_version = 0;
+	return e;
 }

@@ -36,6 +36,9 @@ struct fdb_learn_msg {
 };
 
 extern struct rte_hash *fdb_hash;
+// Changes whenever an entry is added, moved or deleted, so that PMDs can
+// keep what the table answered until then (struct emc_l2_hint).
+extern volatile uint32_t fdb_version;
 extern struct rte_ring *fdb_learn_ring;
 
 static inline struct fdb_entry *fdb_lookup(const uint8_t *mac, uint16_t vlan)

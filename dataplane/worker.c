@@ -80,6 +80,7 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		struct rte_mbuf *m = pkts[i];
 		const struct psw_flow *const *chain;
 		enum psw_drop_reason verdict = verdicts[i];
+		struct emc_l2_hint *hint = NULL;
 		struct emc_entry *e;
 		unsigned n_chain;
 
@@ -102,17 +103,20 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 				pmd->stats.cls_hits++;
 			else
 				pmd->stats.cls_misses++;
-			emc_insert(&pmd->emc, &keys[i], hashes[i], pl->version, walk, n_chain,
+			e = emc_insert(&pmd->emc, &keys[i], hashes[i], pl->version, walk, n_chain,
 				(uint8_t)verdict);
 			chain = walk;
 		}
 		count_flows(pmd, &fc, chain, n_chain, m->pkt_len);
 		// the common flow, one output and nothing else, skips the interpreter
 		if (likely(n_chain == 1 && verdict == PSW_DROP_NONE && chain[0]->only_output != 0 &&
-			    chain[0]->only_output != rxq->ofport))
+			    chain[0]->only_output != rxq->ofport)) {
 			tx_enqueue(pmd, chain[0]->only_output, m);
-		else
-			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict);
+		} else {
+			if (e != NULL)
+				hint = emc_l2_hint(&pmd->emc, e);
+			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict, hint);
+		}
 	}
 	flow_count_flush(pmd, &fc);
 	ps->rx_packets += n;

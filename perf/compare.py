@@ -271,7 +271,8 @@ class Ovs:
         return self.sh("ovs-appctl", "-t", os.path.join(self.dir, ctl[0]), *args)
 
     def start(self, scenario):
-        os.makedirs(self.dir, exist_ok=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
         db = os.path.join(self.dir, "conf.db")
         self.sh("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema")
         self.dblog = open(os.path.join(self.dir, "ovsdb.out"), "w")
@@ -368,6 +369,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--duration", type=int)
+    ap.add_argument("--rounds", type=int, help="interleaved repetitions; the median is reported")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--systems", default="testpmd-io,pswitch,ovs-dpdk")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -387,16 +389,27 @@ def main():
                 systems.append(Ovs(work))
             else:
                 log("Open vSwitch with DPDK is not installed (openvswitch-switch-dpdk): skipped")
+    rounds = args.rounds or (1 if args.quick else 3)
+    runs = {}
+    # Rounds interleave the systems, so that a slow spell of this shared
+    # machine hits all of them rather than one.
+    for rnd in range(rounds):
+        for scenario in args.scenarios.split(","):
+            for system in systems:
+                if not system.supports(scenario):
+                    continue
+                r = measure(system, scenario, seconds, warmup, work)
+                runs.setdefault((scenario, system.name), []).append(r)
+                log("round %d  %-9s %-11s %6.2f Mpps  %s cycles/packet" % (
+                    rnd + 1, scenario, system.name, r["mpps"],
+                    "%.0f" % r["cycles"] if r["cycles"] else "-"))
     results = {}
-    for scenario in args.scenarios.split(","):
-        for system in systems:
-            if not system.supports(scenario):
-                continue
-            log("%-9s %-11s ..." % (scenario, system.name))
-            r = measure(system, scenario, seconds, warmup, work)
-            results[(scenario, system.name)] = r
-            log("%-9s %-11s %6.2f Mpps  %s cycles/packet" % (
-                scenario, system.name, r["mpps"], "%.0f" % r["cycles"] if r["cycles"] else "-"))
+    for key, rs in runs.items():
+        med = sorted(rs, key=lambda r: r["mpps"])[len(rs) // 2]
+        cyc = [r["cycles"] for r in rs if r["cycles"]]
+        results[key] = dict(med, cycles=statistics.median(cyc) if cyc else None,
+                            all=[r["mpps"] for r in rs])
+    args.rounds = rounds
     shutil.rmtree(work, ignore_errors=True)
     write_results(args, results, seconds, warmup)
 
@@ -408,8 +421,8 @@ def write_results(args, results, seconds, warmup):
             cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
     except Exception:
         pass
-    lines = ["| scenario | system | Mpps | busy cycles/packet | pswitch / testpmd | pswitch / OVS |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| scenario | system | Mpps (median) | each round | busy cycles/packet | pswitch / testpmd | pswitch / OVS |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for scenario in SCENARIOS:
         psw = results.get((scenario, "pswitch"))
         for sysname in ("testpmd-io", "pswitch", "ovs-dpdk"):
@@ -423,8 +436,9 @@ def write_results(args, results, seconds, warmup):
                     vs_t = "%.2f" % (r["mpps"] / t["mpps"])
                 if o and o["mpps"]:
                     vs_o = "%.2f" % (r["mpps"] / o["mpps"])
-            lines.append("| %s | %s | %.2f | %s | %s | %s |" % (
-                scenario, sysname, r["mpps"], "%.0f" % r["cycles"] if r["cycles"] else "-", vs_t, vs_o))
+            lines.append("| %s | %s | %.2f | %s | %s | %s | %s |" % (
+                scenario, sysname, r["mpps"], " ".join("%.2f" % x for x in r["all"]),
+                "%.0f" % r["cycles"] if r["cycles"] else "-", vs_t, vs_o))
     extra = []
     p1 = results.get(("p2p", "pswitch"))
     pw = results.get(("wildcard", "pswitch"))
@@ -445,7 +459,8 @@ Measured by `perf/compare.py%s` on %s UTC.
 Machine: %s, %d cores, Linux %s. Generator: dpdk-testpmd flowgen on core %d
 through two virtio-user ports (hugepages); each switch has one PMD on core %d.
 64-byte frames. Rates are the median of the generator's per-second receive
-rates over %d s after a %d s warm-up, both directions summed. Cycles per
+rates over %d s after a %d s warm-up, both directions summed, then the median
+of %d interleaved rounds (every round runs every system). Cycles per
 packet are what each switch reports of its busy cycles (pswitch: `pswitchctl
 pmd-stats`; testpmd: `--record-core-cycles`; Open vSwitch:
 `dpif-netdev/pmd-stats-show`). The generator's core is as busy as the
@@ -462,7 +477,7 @@ Scenarios:
 Exact commands: see `perf/compare.py` (`Generator.cmd`, `TestpmdIO.start`,
 `Pswitch.start`, `Ovs.start`): every command line is built there.
 """ % (" --quick" if args.quick else "", datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), cpu,
-       os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, "\n".join(lines),
+       os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, args.rounds, "\n".join(lines),
        "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()))
     with open(args.out, "w") as f:
         f.write(text)
