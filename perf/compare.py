@@ -4,12 +4,13 @@
 limit) and Open vSwitch with DPDK (the incumbent), in one run, on the same
 cores, with the same generator.
 
-The generator is dpdk-testpmd in flowgen mode on core 0, attached through two
-virtio-user ports; each switch runs its one PMD on core 1. A scenario's rate
-is the median of the generator's per-second receive rates (both ports summed)
-after a warm-up. Cycles per packet are what each switch reports itself:
-`pswitchctl pmd-stats`, testpmd --record-core-cycles, and
-`ovs-appctl dpif-netdev/pmd-stats-show`.
+The generator is pswitch-pktgen on core 0, attached through two virtio-user
+ports with fixed MACs; each switch runs its one PMD on core 1. For each
+scenario and system: a flat-out run (the saturated rate, the switch's busy
+cycles per packet, latency under load), then an RFC 2544 search for the
+no-drop rate (NDR) and the rate with at most 0.5% loss (PDR). Cycles per
+packet are what each switch reports itself: `pswitchctl pmd-stats`, testpmd
+--record-core-cycles, and `ovs-appctl dpif-netdev/pmd-stats-show`.
 
   perf/compare.py [--quick] [--duration S] [--scenarios a,b] [--systems a,b]
                   [--out perf/RESULTS.md] [--build build]
@@ -17,6 +18,7 @@ Run as root, after deploy/host-setup.sh.
 """
 
 import argparse
+import json
 import datetime
 import os
 import platform
@@ -35,9 +37,10 @@ GEN_CORE, DUT_CORE = 0, 1
 STREAMS = 10000
 
 SCENARIOS = {
-    "p2p": "port to port, in_port flows, 64 B, 1 stream",
-    "normal": "L2 normal switching with learned MACs, 64 B, 1 stream",
-    "wildcard": "100,000 wildcard flows over 20 masks, 10,000 streams, 64 B",
+    "p2p": "port to port, in_port flows, 64 B, 1 stream per direction",
+    "p2p-imix": "port to port, in_port flows, IMIX (7:4:1 of 64/594/1518 B)",
+    "normal": "L2 normal switching, MACs learned, 64 B, 1 stream per direction",
+    "wildcard": "100,000 wildcard flows over 20 masks, 10,000 streams per direction, 64 B",
 }
 
 
@@ -94,7 +97,7 @@ def wildcard_flows(p0, p1, ofctl=False):
 
 
 def scenario_flows(scenario, p0, p1):
-    if scenario == "p2p":
+    if scenario.startswith("p2p"):
         return ["in_port=%s,actions=output:%s" % (p0, p1), "in_port=%s,actions=output:%s" % (p1, p0)]
     if scenario == "normal":
         return ["actions=NORMAL"]
@@ -102,41 +105,33 @@ def scenario_flows(scenario, p0, p1):
 
 
 class Generator:
-    """dpdk-testpmd flowgen on GEN_CORE over two virtio-user ports."""
+    """pswitch-pktgen on GEN_CORE over two virtio-user ports."""
 
-    def __init__(self, work, socks, server=False, streams=1, size=64):
-        self.out = os.path.join(work, "gen.log")
-        vdevs = []
-        for i, (sock, mac) in enumerate(zip(socks, (MAC0, MAC1))):
-            vdevs.append("--vdev=net_virtio_user%d,path=%s,mac=%s,queue_size=1024%s" %
-                         (i, sock, mac, ",server=1" if server else ""))
-        self.cmd = (["dpdk-testpmd", "-l", "%d,%d" % (GEN_CORE, DUT_CORE), "--main-lcore", str(DUT_CORE),
-                     "--no-pci", "--single-file-segments", "--socket-mem", "512", "--file-prefix",
-                     "psw-perf-gen"] + vdevs +
-                    ["--", "--forward-mode=flowgen", "--nb-cores=1", "--txpkts=%d" % size,
-                     "--flowgen-flows=%d" % streams, "--eth-peer=0,%s" % MAC1, "--eth-peer=1,%s" % MAC0,
-                     "--stats-period=1", "--no-mlockall", "--txd=1024", "--rxd=1024"])
-        self.proc = None
+    def __init__(self, work, build, socks, server=False, streams=1, size="64"):
+        self.work = work
+        self.base = [os.path.join(build, "perf", "pswitch-pktgen"), "--core", str(GEN_CORE),
+                     "--file-prefix", "psw-perf-gen", "--no-progress", "--flows", str(streams),
+                     "--size", size]
+        for sock, mac in zip(socks, (MAC0, MAC1)):
+            self.base += ["--port", "%s,mac=%s%s" % (sock, mac, ",server" if server else "")]
+        self.cmd = None
 
-    def start(self):
-        self.log = open(self.out, "w")
+    def start(self, *args):
+        self.out = os.path.join(self.work, "gen.json")
+        if os.path.exists(self.out):
+            os.unlink(self.out)
+        self.cmd = self.base + list(args) + ["--json", self.out]
+        self.log = open(os.path.join(self.work, "gen.log"), "w")
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
 
-    def stop(self):
-        kill(self.proc)
-        self.log.close()
-
-    def rates(self):
-        """Per-period receive rates, both ports summed."""
+    def wait(self, timeout):
+        try:
+            self.proc.wait(timeout=timeout)
+        finally:
+            kill(self.proc)
+            self.log.close()
         with open(self.out) as f:
-            text = f.read()
-        samples, current = [], []
-        for m in re.finditer(r"Rx-pps:\s+(\d+)", text):
-            current.append(int(m.group(1)))
-            if len(current) == 2:
-                samples.append(sum(current))
-                current = []
-        return samples
+            return json.load(f)
 
 
 class TestpmdIO:
@@ -344,25 +339,36 @@ def hugepage_files_cleanup():
                     shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
 
 
-def measure(system, scenario, seconds, warmup, work):
+def measure(system, scenario, seconds, warmup, work, build, trial):
     streams = STREAMS if scenario == "wildcard" else 1
+    size = "imix" if scenario.endswith("imix") else "64"
     hugepage_files_cleanup()
     server_gen = system.start(scenario)
-    gen = Generator(work, system.socks, server=server_gen, streams=streams)
-    gen.start()
+    gen = Generator(work, build, system.socks, server=server_gen, streams=streams, size=size)
+    result = {"install_s": getattr(system, "install_s", None)}
     try:
-        time.sleep(warmup)
+        gen.start("--warmup", str(warmup), "--duration", str(seconds))
+        # the generator waits for its links, then warms up: clear the
+        # switch's counters when the measured part begins
+        time.sleep(warmup + 1.5)
         system.warm()
-        time.sleep(seconds)
+        flat = gen.wait(timeout=seconds + warmup + 120)
+        result["cycles"] = system.cycles()
+        result["emc"] = getattr(system, "emc", None)
+        result["mpps"] = flat["rx_mpps"]
+        result["flat"] = flat
+        if trial:
+            gen.start("--rfc2544", "--trial", str(trial), "--resolution", "2")
+            rfc = gen.wait(timeout=600)["rfc2544"]
+            result["ndr"] = rfc["ndr_mpps"]
+            result["pdr"] = rfc["pdr_mpps"]
+            result["p99_us"] = rfc["ndr"]["latency_ns"]["p99"] / 1000.0
+        result["gen_cmd"] = " ".join(gen.cmd)
     finally:
-        gen.stop()
-        cycles = system.stop()
-    samples = gen.rates()
-    # the periods inside the measured window
-    tail = samples[-int(seconds):] if len(samples) >= seconds else samples
-    tail = [s for s in tail if s > 0] or [0]
-    return {"mpps": statistics.median(tail) / 1e6, "cycles": cycles, "samples": len(samples),
-            "emc": getattr(system, "emc", None), "install_s": getattr(system, "install_s", None)}
+        stop_cycles = system.stop()
+    if result.get("cycles") is None:
+        result["cycles"] = stop_cycles
+    return result
 
 
 def main():
@@ -370,13 +376,15 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--duration", type=int)
     ap.add_argument("--rounds", type=int, help="interleaved repetitions; the median is reported")
+    ap.add_argument("--trial", type=float, help="RFC 2544 trial length in seconds (0: no search)")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--systems", default="testpmd-io,pswitch,ovs-dpdk")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "RESULTS.md"))
     args = ap.parse_args()
-    seconds = args.duration or (5 if args.quick else 15)
-    warmup = 3
+    seconds = args.duration or (4 if args.quick else 10)
+    warmup = 2
+    trial = args.trial if args.trial is not None else (1 if args.quick else 3)
     work = tempfile.mkdtemp(prefix="psw-perf-")
     systems = []
     for name in args.systems.split(","):
@@ -398,10 +406,11 @@ def main():
             for system in systems:
                 if not system.supports(scenario):
                     continue
-                r = measure(system, scenario, seconds, warmup, work)
+                r = measure(system, scenario, seconds, warmup, work, args.build, trial)
                 runs.setdefault((scenario, system.name), []).append(r)
-                log("round %d  %-9s %-11s %6.2f Mpps  %s cycles/packet" % (
-                    rnd + 1, scenario, system.name, r["mpps"],
+                log("round %d  %-9s %-11s %6.2f Mpps flat out, NDR %s, PDR %s, %s cycles/packet" % (
+                    rnd + 1, scenario, system.name, r["mpps"], "%.2f" % r["ndr"] if "ndr" in r else "-",
+                    "%.2f" % r["pdr"] if "pdr" in r else "-",
                     "%.0f" % r["cycles"] if r["cycles"] else "-"))
     results = {}
     for key, rs in runs.items():
@@ -409,22 +418,32 @@ def main():
         cyc = [r["cycles"] for r in rs if r["cycles"]]
         results[key] = dict(med, cycles=statistics.median(cyc) if cyc else None,
                             all=[r["mpps"] for r in rs])
+        for k in ("ndr", "pdr", "p99_us"):
+            v = [r[k] for r in rs if k in r]
+            if v:
+                results[key][k] = statistics.median(v)
     args.rounds = rounds
     shutil.rmtree(work, ignore_errors=True)
-    write_results(args, results, seconds, warmup)
+    write_results(args, results, seconds, warmup, trial)
 
 
-def write_results(args, results, seconds, warmup):
+def ratio(a, b, key):
+    if a and b and a.get(key) and b.get(key):
+        return "%.2f" % (a[key] / b[key])
+    return ""
+
+
+def write_results(args, results, seconds, warmup, trial):
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as f:
             cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
     except Exception:
         pass
-    lines = ["| scenario | system | Mpps (median) | each round | busy cycles/packet | pswitch / testpmd | pswitch / OVS |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| scenario | system | Mpps flat out (each round) | NDR Mpps | PDR Mpps | p99 latency at NDR | "
+             "busy cycles/packet | pswitch / testpmd (flat, NDR) | pswitch / OVS (flat, NDR) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for scenario in SCENARIOS:
-        psw = results.get((scenario, "pswitch"))
         for sysname in ("testpmd-io", "pswitch", "ovs-dpdk"):
             r = results.get((scenario, sysname))
             if r is None:
@@ -432,40 +451,44 @@ def write_results(args, results, seconds, warmup):
             vs_t = vs_o = ""
             if sysname == "pswitch":
                 t, o = results.get((scenario, "testpmd-io")), results.get((scenario, "ovs-dpdk"))
-                if t and t["mpps"]:
-                    vs_t = "%.2f" % (r["mpps"] / t["mpps"])
-                if o and o["mpps"]:
-                    vs_o = "%.2f" % (r["mpps"] / o["mpps"])
-            lines.append("| %s | %s | %.2f | %s | %s | %s | %s |" % (
+                vs_t = " / ".join(x for x in (ratio(r, t, "mpps"), ratio(r, t, "ndr")) if x)
+                vs_o = " / ".join(x for x in (ratio(r, o, "mpps"), ratio(r, o, "ndr")) if x)
+            lines.append("| %s | %s | %.2f (%s) | %s | %s | %s | %s | %s | %s |" % (
                 scenario, sysname, r["mpps"], " ".join("%.2f" % x for x in r["all"]),
+                "%.2f" % r["ndr"] if "ndr" in r else "-", "%.2f" % r["pdr"] if "pdr" in r else "-",
+                "%.0f us" % r["p99_us"] if "p99_us" in r else "-",
                 "%.0f" % r["cycles"] if r["cycles"] else "-", vs_t, vs_o))
     extra = []
     p1 = results.get(("p2p", "pswitch"))
     pw = results.get(("wildcard", "pswitch"))
     tp = results.get(("p2p", "testpmd-io"))
     if p1 and pw and p1["mpps"]:
-        extra.append("- pswitch with 100,000 wildcard flows and 10,000 streams: %.0f%% of its single-flow rate "
-                     "(exact-match cache hit ratio %.0f%%; the flows took %.1f s to install)." % (
+        extra.append("- pswitch with 100,000 wildcard flows and 10,000 streams per direction: %.0f%% of its "
+                     "single-flow rate (exact-match cache hit ratio %.0f%%; the flows took %.1f s to install)." % (
                          100 * pw["mpps"] / p1["mpps"], 100 * (pw["emc"] or 0), pw["install_s"] or 0))
     if p1 and tp and p1["cycles"] and tp["cycles"]:
-        extra.append("- busy cycles per packet, pswitch / testpmd io: %.2f." % (p1["cycles"] / tp["cycles"]))
+        extra.append("- busy cycles per packet, pswitch / testpmd io (p2p): %.2f." % (p1["cycles"] / tp["cycles"]))
     ow = results.get(("wildcard", "ovs-dpdk"))
     if ow and ow.get("install_s"):
         extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])
+    gen = next((r.get("gen_cmd") for r in results.values() if r.get("gen_cmd")), "")
     text = """# Performance results
 
 Measured by `perf/compare.py%s` on %s UTC.
 
-Machine: %s, %d cores, Linux %s. Generator: dpdk-testpmd flowgen on core %d
+Machine: %s, %d cores, Linux %s. Generator: `pswitch-pktgen` on core %d
 through two virtio-user ports (hugepages); each switch has one PMD on core %d.
-64-byte frames. Rates are the median of the generator's per-second receive
-rates over %d s after a %d s warm-up, both directions summed, then the median
-of %d interleaved rounds (every round runs every system). Cycles per
-packet are what each switch reports of its busy cycles (pswitch: `pswitchctl
-pmd-stats`; testpmd: `--record-core-cycles`; Open vSwitch:
+Per scenario and system: a flat-out run of %d s after a %d s warm-up (the
+saturated receive rate, both directions summed, and the switch's busy cycles
+per packet), then an RFC 2544 binary search with %s s trials for the no-drop
+rate (NDR) and the rate with at most 0.5%% loss (PDR). %d interleaved
+round(s): every round runs every system, and the table gives medians. Cycles
+per packet are what each switch reports of its busy cycles (pswitch:
+`pswitchctl pmd-stats`; testpmd: `--record-core-cycles`; Open vSwitch:
 `dpif-netdev/pmd-stats-show`). The generator's core is as busy as the
 switch's, so figures from this 2-core machine compare systems with each other,
-not with line rate: read the ratios.
+not with line rate: read the ratios. Runs on this shared machine vary by
++-20%% from one to the next.
 
 %s
 
@@ -474,11 +497,12 @@ not with line rate: read the ratios.
 Scenarios:
 %s
 
-Exact commands: see `perf/compare.py` (`Generator.cmd`, `TestpmdIO.start`,
-`Pswitch.start`, `Ovs.start`): every command line is built there.
+Commands: every command line is built in `perf/compare.py` (`Generator`,
+`TestpmdIO.start`, `Pswitch.start`, `Ovs.start`); the last generator command was
+`%s`.
 """ % (" --quick" if args.quick else "", datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), cpu,
-       os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, args.rounds, "\n".join(lines),
-       "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()))
+       os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, trial, args.rounds,
+       "\n".join(lines), "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()), gen)
     with open(args.out, "w") as f:
         f.write(text)
     log("\n" + "\n".join(lines) + "\n" + "\n".join(extra))
