@@ -592,10 +592,10 @@ static void parse_args(int argc, char **argv)
 			die("--ring-loopback makes its own two ports");
 		n_ports = 2;
 	}
-	if (n_ports == 0)
-		die("no ports (--port PATH or --ring-loopback)");
 	if (opt_tcp && (opt_imix || opt_size < 74))
 		die("--tcp frames carry their stamp after 54 bytes of headers: --size 74 or more");
+	if (n_ports == 0)
+		die("no ports (--port PATH or --ring-loopback)");
 	if (opt_duration <= 0 && opt_count == 0)
 		die("--duration must be positive");
 }
