@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Kernel ports: the host end of a veth (af_packet) and a tap, switched
+with a DPDK pod's vhost-user port. Frames are sent and captured with raw
+sockets on the kernel side."""
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+from scapy.all import Ether, IP, UDP, raw
+
+from harness import SwitchTest, send
+
+POD = "02:00:00:00:01:01"
+
+
+def sh(*args):
+    subprocess.run(list(args), check=True, capture_output=True)
+
+
+class Capture:
+    """Frames arriving on a kernel interface, from a raw socket."""
+
+    def __init__(self, ifname, src_filter):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        self.sock.bind((ifname, 0))
+        self.sock.settimeout(0.2)
+        self.frames = []
+        self.src = bytes.fromhex(src_filter.replace(":", ""))
+        self.stop = False
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                f = self.sock.recv(65535)
+            except socket.timeout:
+                continue
+            if f[6:12] == self.src:
+                self.frames.append(f)
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+        return self.frames
+
+
+def frame(src, dst, n):
+    return raw(Ether(src=src, dst=dst) / IP(src="10.9.0.1", dst="10.9.0.2") / UDP(sport=100 + n, dport=200) /
+               bytes(range(n, n + 40)))
+
+
+class KernelPorts(SwitchTest):
+    PORTS = ("pod",)
+
+    def setUp(self):
+        self.veth = "pswt%d" % (os.getpid() % 10000)
+        sh("ip", "link", "add", self.veth + "a", "type", "veth", "peer", "name", self.veth + "b")
+        for end in "ab":
+            sh("ip", "link", "set", self.veth + end, "up")
+        super().setUp()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:
+            subprocess.run(["ip", "link", "del", self.veth + "a"], capture_output=True)
+
+    def exchange(self, kport, kif, kmac):
+        """pod <-> kernel interface through pswitchd, both ways."""
+        self.sw.ctl("add-flow", "in_port=pod,actions=output:%s" % kport)
+        self.sw.ctl("add-flow", "in_port=%s,dl_src=%s,actions=output:pod" % (kport, kmac))
+        self.sw.wait_links([kport])
+        to_kernel = [frame(POD, kmac, i) for i in range(5)]
+        cap = Capture(kif, POD)
+        p = self.peer([send("pod", f) for f in to_kernel] + ["sleep 300"], linger_ms=1500)
+        p.start()
+        time.sleep(0.5)
+        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        tx.bind((kif, 0))
+        to_pod = [frame(kmac, POD, 50 + i) for i in range(4)]
+        for f in to_pod:
+            tx.send(f)
+        tx.close()
+        p.wait()
+        got = cap.close()
+        self.assertEqual(got, to_kernel)
+        self.assertEqual(p.rx["pod"], to_pod)
+
+    def test_af_packet_veth(self):
+        self.sw.ctl("add-port", "k", "af_packet", "iface=%sa" % self.veth)
+        self.assertEqual(self.sw.port("k")["type"], "af_packet")
+        self.exchange("k", self.veth + "b", "02:00:00:00:02:02")
+
+    def test_tap(self):
+        tap = "pswtap%d" % (os.getpid() % 1000)
+        self.sw.ctl("add-port", "t", "tap", "iface=" + tap)
+        sh("ip", "link", "set", tap, "up")
+        self.exchange("t", tap, "02:00:00:00:03:03")
+        self.sw.ctl("del-port", "t")
+        r = subprocess.run(["ip", "link", "show", tap], capture_output=True)
+        self.assertNotEqual(r.returncode, 0, "the tap went away with its port")
