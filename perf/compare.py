@@ -41,6 +41,10 @@ SCENARIOS = {
     "p2p-imix": "port to port, in_port flows, IMIX (7:4:1 of 64/594/1518 B)",
     "normal": "L2 normal switching, MACs learned, 64 B, 1 stream per direction",
     "wildcard": "100,000 wildcard flows over 20 masks, 10,000 streams per direction, 64 B",
+    "sweep": "flow-count sweep: 1, 100, 10k, 100k and 1M streams per direction with rule sets of "
+             "2, 1k, 20k, 100k and 100k flows over 1, 5, 10, 20 and 20 masks; flat-out rate",
+    "updates": "80% of NDR while 200 flows a second are added and removed (pswitchctl add-flow / "
+               "del-flows --strict; ovs-ofctl add-flow / del-flows --strict): loss and latency",
 }
 
 
@@ -59,10 +63,10 @@ def kill(proc, sig=signal.SIGINT, timeout=20):
         proc.wait()
 
 
-def wildcard_flows(p0, p1, ofctl=False):
-    """100,000 flows of 20 mask shapes. 19 shapes hold flows the traffic never
-    matches, at priorities above the one shape that forwards, so that a
-    lookup that misses the caches visits every subtable."""
+def wildcard_flows(p0, p1, total=100000, n_masks=20):
+    """'total' flows of 'n_masks' mask shapes. All shapes but one hold flows
+    the traffic never matches, at priorities above the one shape that
+    forwards, so that a lookup that misses the caches visits every subtable."""
     shapes = [
         lambda i: "udp,nw_dst=172.16.%d.%d" % (i // 256, i % 256),
         lambda i: "udp,nw_dst=172.%d.%d.0/24" % (32 + i // 256, i % 256),
@@ -84,24 +88,41 @@ def wildcard_flows(p0, p1, ofctl=False):
         lambda i: "dl_vlan=%d" % (1 + i % 4000) if i < 4000 else "dl_vlan=%d,dl_vlan_pcp=1" % (1 + i % 4000),
         lambda i: "udp,nw_src=21.%d.%d.%d,nw_dst=22.0.0.%d" % (i // 256, i % 256, 1, i % 200),
     ]
-    per = (100000 - 2) // len(shapes)
+    shapes = shapes[:max(0, n_masks - 1)]
+    per = (total - 2) // len(shapes) if shapes else 0
     flows = []
     for s, shape in enumerate(shapes):
         for i in range(per):
             flows.append("priority=%d,%s,actions=drop" % (100 + s, shape(i)))
-    while len(flows) < 99998:
+    while shapes and len(flows) < total - 2:
         flows.append("priority=99,udp,nw_dst=23.0.%d.%d,actions=drop" % (len(flows) // 256 % 256, len(flows) % 256))
     flows.append("priority=10,in_port=%s,udp,nw_dst=10.253.0.0/16,actions=output:%s" % (p0, p1))
     flows.append("priority=10,in_port=%s,udp,nw_dst=10.253.0.0/16,actions=output:%s" % (p1, p0))
     return flows
 
 
+# The flow-count sweep: streams per direction, and the rule set that goes with
+# them (flows, masks): more streams, more rules of more shapes.
+SWEEP = {1: (2, 1), 100: (1000, 5), 10000: (20000, 10), 100000: (100000, 20), 1000000: (100000, 20)}
+
+
 def scenario_flows(scenario, p0, p1):
-    if scenario.startswith("p2p"):
+    if scenario.startswith("p2p") or scenario == "updates":
         return ["in_port=%s,actions=output:%s" % (p0, p1), "in_port=%s,actions=output:%s" % (p1, p0)]
     if scenario == "normal":
         return ["actions=NORMAL"]
+    if scenario.startswith("sweep-"):
+        total, masks = SWEEP[int(scenario.split("-")[1])]
+        return wildcard_flows(p0, p1, total, masks)
     return wildcard_flows(p0, p1)
+
+
+def scenario_streams(scenario):
+    if scenario == "wildcard":
+        return STREAMS
+    if scenario.startswith("sweep-"):
+        return int(scenario.split("-")[1])
+    return 1
 
 
 class Generator:
@@ -136,13 +157,14 @@ class Generator:
 
 class TestpmdIO:
     name = "testpmd-io"
+    add_flow = del_flow_strict = None
 
     def __init__(self, work):
         self.work = work
         self.socks = [os.path.join(work, "v%d.sock" % i) for i in range(2)]
 
     def supports(self, scenario):
-        return scenario == "p2p"
+        return scenario.startswith("p2p")
 
     def start(self, scenario):
         self.log = open(os.path.join(self.work, "testpmd.log"), "w")
@@ -216,6 +238,12 @@ class Pswitch:
 
     def warm(self):
         self.ctl("pmd-stats-clear")
+
+    def add_flow(self, flow):
+        self.ctl("add-flow", flow + ",actions=drop")
+
+    def del_flow_strict(self, flow):
+        self.ctl("del-flows", "--strict", flow)
 
     def cycles(self):
         import json
@@ -312,6 +340,12 @@ class Ovs:
     def warm(self):
         self.appctl("dpif-netdev/pmd-stats-clear")
 
+    def add_flow(self, flow):
+        self.sh("ovs-ofctl", "add-flow", "br0", flow + ",actions=drop")
+
+    def del_flow_strict(self, flow):
+        self.sh("ovs-ofctl", "--strict", "del-flows", "br0", flow)
+
     def cycles(self):
         out = self.appctl("dpif-netdev/pmd-stats-show").stdout
         m = re.search(r"avg processing cycles per packet:\s+([\d.]+)", out)
@@ -330,6 +364,18 @@ class Ovs:
         return c
 
 
+def ensure_packages():
+    """Open vSwitch with DPDK and matplotlib, from Debian, when missing."""
+    missing = [p for p, probe in (("openvswitch-switch-dpdk", Ovs.VSWITCHD),
+                                  ("python3-matplotlib", "/usr/lib/python3/dist-packages/matplotlib"))
+               if not os.path.exists(probe)]
+    if missing:
+        log("installing " + " ".join(missing))
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "install", "-y", "-qq"] + missing, env=env, check=False,
+                       stdout=subprocess.DEVNULL)
+
+
 def hugepage_files_cleanup():
     for d in ("/dev/hugepages", "/var/run/dpdk"):
         if os.path.isdir(d):
@@ -340,7 +386,7 @@ def hugepage_files_cleanup():
 
 
 def measure(system, scenario, seconds, warmup, work, build, trial):
-    streams = STREAMS if scenario == "wildcard" else 1
+    streams = scenario_streams(scenario)
     size = "imix" if scenario.endswith("imix") else "64"
     hugepage_files_cleanup()
     server_gen = system.start(scenario)
@@ -357,18 +403,41 @@ def measure(system, scenario, seconds, warmup, work, build, trial):
         result["emc"] = getattr(system, "emc", None)
         result["mpps"] = flat["rx_mpps"]
         result["flat"] = flat
-        if trial:
+        if trial and not scenario.startswith("sweep-"):
             gen.start("--rfc2544", "--trial", str(trial), "--resolution", "2")
             rfc = gen.wait(timeout=600)["rfc2544"]
             result["ndr"] = rfc["ndr_mpps"]
             result["pdr"] = rfc["pdr_mpps"]
             result["p99_us"] = rfc["ndr"]["latency_ns"]["p99"] / 1000.0
+        if scenario == "updates" and "ndr" in result:
+            result["updates"] = updates_under_load(system, gen, result["ndr"], seconds)
         result["gen_cmd"] = " ".join(gen.cmd)
     finally:
         stop_cycles = system.stop()
     if result.get("cycles") is None:
         result["cycles"] = stop_cycles
     return result
+
+
+def updates_under_load(system, gen, ndr_mpps, seconds, per_second=200):
+    """Forwards at 80% of the NDR (both ports together) while flows that the
+    traffic does not hit are added and removed, one at a time."""
+    rate = ndr_mpps * 1e6 * 0.8 / 2
+    gen.start("--rate", str(int(rate)), "--duration", str(seconds))
+    time.sleep(1.5)
+    mods, t0 = 0, time.time()
+    while time.time() - t0 < seconds - 1 and gen.proc.poll() is None:
+        flow = "priority=500,udp,nw_src=172.31.%d.%d,tp_dst=%d" % (mods // 256 % 256, mods % 256, 7000)
+        system.add_flow(flow)
+        system.del_flow_strict(flow)
+        mods += 2
+        delay = t0 + mods / per_second - time.time()
+        if delay > 0:
+            time.sleep(delay)
+    rep = gen.wait(timeout=seconds + 60)
+    return {"offered_mpps": rate * 2 / 1e6, "flow_mods_per_s": mods / (time.time() - t0),
+            "loss_percent": rep["loss_percent"], "lost": rep["lost"],
+            "p99_us": rep["latency_ns"]["p99"] / 1000.0, "max_us": rep["latency_ns"]["max"] / 1000.0}
 
 
 def main():
@@ -398,11 +467,15 @@ def main():
             else:
                 log("Open vSwitch with DPDK is not installed (openvswitch-switch-dpdk): skipped")
     rounds = args.rounds or (1 if args.quick else 3)
+    ensure_packages()
     runs = {}
     # Rounds interleave the systems, so that a slow spell of this shared
     # machine hits all of them rather than one.
+    scenarios = []
+    for sc in args.scenarios.split(","):
+        scenarios += ["sweep-%d" % n for n in SWEEP] if sc == "sweep" else [sc]
     for rnd in range(rounds):
-        for scenario in args.scenarios.split(","):
+        for scenario in scenarios:
             for system in systems:
                 if not system.supports(scenario):
                     continue
@@ -427,6 +500,55 @@ def main():
     write_results(args, results, seconds, warmup, trial)
 
 
+def draw_plots(args, results, sweep):
+    """PNG plots beside the results: throughput against streams, and latency."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("python3-matplotlib is not installed: no plots")
+        return []
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    made = []
+    if sweep:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for name in ("pswitch", "ovs-dpdk"):
+            pts = [(n, results[("sweep-%d" % n, name)]["mpps"]) for n in sweep if ("sweep-%d" % n, name) in results]
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
+        ax.set_xscale("log")
+        ax.set_xlabel("streams per direction (rule sets grow with them)")
+        ax.set_ylabel("Mpps, flat out")
+        ax.set_title("Throughput against flow count (64 B)")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, "sweep.png"))
+        made.append("sweep.png")
+    lat = [(k, r) for k, r in results.items() if "flat" in r and not k[0].startswith("sweep-")]
+    if lat:
+        fig, ax = plt.subplots(figsize=(8, 4))
+        labels, qs = [], []
+        for (sc, name), r in sorted(lat):
+            l = r["flat"]["latency_ns"]
+            labels.append("%s\n%s" % (sc, name))
+            qs.append([l["p50"] / 1e3, l["p99"] / 1e3, l["p99.9"] / 1e3])
+        x = range(len(labels))
+        for i, q in enumerate(("p50", "p99", "p99.9")):
+            ax.bar([v + (i - 1) * 0.27 for v in x], [row[i] for row in qs], width=0.27, label=q)
+        ax.set_xticks(list(x))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_ylabel("latency, us (flat out: queues full)")
+        ax.set_yscale("log")
+        ax.set_title("Latency distribution under saturation")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, "latency.png"))
+        made.append("latency.png")
+    return made
+
+
 def ratio(a, b, key):
     if a and b and a.get(key) and b.get(key):
         return "%.2f" % (a[key] / b[key])
@@ -446,7 +568,7 @@ def write_results(args, results, seconds, warmup, trial):
     for scenario in SCENARIOS:
         for sysname in ("testpmd-io", "pswitch", "ovs-dpdk"):
             r = results.get((scenario, sysname))
-            if r is None:
+            if r is None or scenario in ("updates", "sweep"):
                 continue
             vs_t = vs_o = ""
             if sysname == "pswitch":
@@ -471,6 +593,28 @@ def write_results(args, results, seconds, warmup, trial):
     ow = results.get(("wildcard", "ovs-dpdk"))
     if ow and ow.get("install_s"):
         extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])
+    sweep = sorted({int(k[0].split("-")[1]) for k in results if k[0].startswith("sweep-")})
+    if sweep:
+        extra += ["", "Flow-count sweep (flat-out Mpps):", "",
+                  "| streams per direction | flows / masks | pswitch | ovs-dpdk | pswitch / OVS | pswitch EMC hit ratio |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for n in sweep:
+            p, o = results.get(("sweep-%d" % n, "pswitch")), results.get(("sweep-%d" % n, "ovs-dpdk"))
+            extra.append("| %d | %d / %d | %s | %s | %s | %s |" % (
+                n, SWEEP[n][0], SWEEP[n][1], "%.2f" % p["mpps"] if p else "-", "%.2f" % o["mpps"] if o else "-",
+                ratio(p, o, "mpps"), "%.0f%%" % (100 * p["emc"]) if p and p.get("emc") is not None else "-"))
+    upd = [(k[1], r["updates"]) for k, r in results.items() if k[0] == "updates" and "updates" in r]
+    if upd:
+        extra += ["", "Updates under load:", "",
+                  "| system | offered Mpps | flow mods/s | loss | p99 latency | max latency |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for name, u in sorted(upd):
+            extra.append("| %s | %.2f | %.0f | %.3f%% (%d) | %.0f us | %.0f us |" % (
+                name, u["offered_mpps"], u["flow_mods_per_s"], u["loss_percent"], u["lost"], u["p99_us"],
+                u["max_us"]))
+    plots = draw_plots(args, results, sweep)
+    if plots:
+        extra += ["", "Plots: " + ", ".join("[%s](%s)" % (p, p) for p in plots) + "."]
     gen = next((r.get("gen_cmd") for r in results.values() if r.get("gen_cmd")), "")
     text = """# Performance results
 
