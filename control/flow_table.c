@@ -138,6 +138,22 @@ static bool same_identity(const struct psw_flow *a, const struct psw_flow *b)
 		flow_key_equal(&a->match, &b->match);
 }
 
+// Keeps, of the flows in 'l' with the same identity, the newest; the others
+// go to 'garbage'.
+static void keep_newest(struct flow_list *l, const struct psw_flow **garbage, uint32_t *n_garbage)
+{
+	uint32_t w = 0;
+
+	qsort(l->flows, l->n, sizeof(*l->flows), flow_identity_order);
+	for (uint32_t r = 0; r < l->n; r++) {
+		if (r + 1 < l->n && same_identity(l->flows[r], l->flows[r + 1]))
+			garbage[(*n_garbage)++] = l->flows[r];
+		else
+			l->flows[w++] = l->flows[r];
+	}
+	l->n = w;
+}
+
 // Publishes new contents for the tables marked in 'changed': 'next' holds
 // their new flow lists. Frees what the old pipeline alone held, 'garbage',
 // after a grace period. On failure nothing changes and 'next' is freed.
@@ -231,21 +247,9 @@ int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t 
 		}
 		next[f->table_id].flows[next[f->table_id].n++] = f;
 	}
-	for (t = 0; t < PSW_MAX_TABLES; t++) {
-		struct flow_list *l = &next[t];
-		uint32_t w = 0;
-
-		if (!changed[t])
-			continue;
-		qsort(l->flows, l->n, sizeof(*l->flows), flow_identity_order);
-		for (uint32_t r = 0; r < l->n; r++) {
-			if (r + 1 < l->n && same_identity(l->flows[r], l->flows[r + 1]))
-				garbage[n_garbage++] = l->flows[r];
-			else
-				l->flows[w++] = l->flows[r];
-		}
-		l->n = w;
-	}
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		if (changed[t])
+			keep_newest(&next[t], garbage, &n_garbage);
 	ret = publish(changed, next, garbage, n_garbage);
 	if (ret < 0)
 		snprintf(err, elen, "out of memory building flow tables");
@@ -491,21 +495,9 @@ int flow_table_replace(const struct flow_spec *specs, unsigned n, char *err, siz
 			goto out_free_new;
 		next[f->table_id].flows[next[f->table_id].n++] = f;
 	}
-	for (t = 0; t < PSW_MAX_TABLES; t++) {
-		struct flow_list *l = &next[t];
-		uint32_t w = 0;
-
-		if (!changed[t])
-			continue;
-		qsort(l->flows, l->n, sizeof(*l->flows), flow_identity_order);
-		for (uint32_t r = 0; r < l->n; r++) {
-			if (r + 1 < l->n && same_identity(l->flows[r], l->flows[r + 1]))
-				garbage[n_garbage++] = l->flows[r];
-			else
-				l->flows[w++] = l->flows[r];
-		}
-		l->n = w;
-	}
+	for (t = 0; t < PSW_MAX_TABLES; t++)
+		if (changed[t])
+			keep_newest(&next[t], garbage, &n_garbage);
 	ret = publish(changed, next, garbage, n_garbage);
 	if (ret < 0)
 		snprintf(err, elen, "out of memory building flow tables");

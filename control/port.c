@@ -4,6 +4,7 @@
 #include "log.h"
 #include "pmd.h"
 #include "pmd_ctl.h"
+#include "vhost_ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -197,8 +198,9 @@ static int build_devargs(struct port_ctl *c, uint16_t ofport, json_t *opts, long
 				return fail(err, elen, -EEXIST, "'%s' exists and is not a socket", path);
 			unlink(path);
 		}
-		n = snprintf(c->devargs, sizeof(c->devargs), "net_vhost_psw%u,iface=%s,queues=%ld%s",
-			ofport, path, queues, client ? ",client=1" : "");
+		(void)ofport;
+		n = snprintf(c->devargs, sizeof(c->devargs), "rte_vhost,path=%s,queues=%ld%s", path,
+			queues, client ? ",client" : ",server");
 	} else if (strcmp(c->type, "af_packet") == 0 || strcmp(c->type, "tap") == 0) {
 		if (iface == NULL)
 			return fail(err, elen, -EINVAL, "a %s port needs iface=", c->type);
@@ -280,6 +282,26 @@ static int ethdev_setup(struct psw_port *p, uint16_t eth_port, long queues, char
 	// A switch port receives every address; devices without the notion refuse.
 	rte_eth_promiscuous_enable(eth_port);
 	return 0;
+}
+
+static bool is_vhost(const struct port_ctl *c)
+{
+	return strncmp(c->type, "vhost-user", 10) == 0;
+}
+
+static int vhost_setup(struct psw_port *p, struct port_ctl *c, long queues, char *err,
+	size_t elen)
+{
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+
+	p->kind = PSW_PORT_VHOST;
+	p->nb_rxq = (uint16_t)queues;
+	p->nb_txq = (uint16_t)RTE_MIN((unsigned)queues, n_pmds);
+	p->tx_shared = p->nb_txq < n_pmds;
+	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
+		rte_spinlock_init(&p->txq_locks[i]);
+	*(uint16_t *)&p->eth_port = UINT16_MAX;
+	return vhost_port_start(p, c->path, strcmp(c->type, "vhost-user-client") == 0, err, elen);
 }
 
 static void ethdev_remove(uint16_t eth_port)
@@ -366,9 +388,16 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 		c->rxq_pmd[q] = -1;
 	}
 	c->options = opts ? json_deep_copy(opts) : json_object();
+	p->vid = -1;
 	ret = build_devargs(c, ofport, opts, queues, err, elen);
 	if (ret < 0)
 		goto out_free;
+	if (is_vhost(c)) {
+		ret = vhost_setup(p, c, queues, err, elen);
+		if (ret < 0)
+			goto out_free;
+		goto publish;
+	}
 	ret = rte_dev_probe(c->devargs);
 	if (ret < 0) {
 		ret = fail(err, elen, ret, "cannot create device '%s': %s", c->devargs,
@@ -381,7 +410,9 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 		goto out_free;
 	}
 	for (uint32_t i = 0; i < psw_active_ports->n; i++) {
-		if (psw_active_ports->by_ofport[psw_active_ports->ofports[i]]->eth_port == eth_port) {
+		const struct psw_port *other = psw_active_ports->by_ofport[psw_active_ports->ofports[i]];
+
+		if (other->kind == PSW_PORT_ETHDEV && other->eth_port == eth_port) {
 			ret = fail(err, elen, -EBUSY, "device '%s' is already a port", c->ethdev_name);
 			goto out_free;
 		}
@@ -390,6 +421,7 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 	ret = ethdev_setup(p, eth_port, queues, err, elen);
 	if (ret < 0)
 		goto out_remove;
+publish:
 	ret = table_publish(p, NULL);
 	if (ret < 0) {
 		fail(err, elen, ret, "out of memory");
@@ -410,7 +442,10 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 	return ofport;
 
 out_remove:
-	ethdev_remove(eth_port);
+	if (p->kind == PSW_PORT_VHOST)
+		vhost_port_stop(p, c->path);
+	else
+		ethdev_remove(eth_port);
 out_free:
 	port_free(p);
 	return ret;
@@ -423,7 +458,10 @@ static void port_destroy(struct psw_port *p)
 	table_publish(NULL, p);
 	pmd_ctl_assign_rxqs();
 	fdb_flush_port(p->ofport);
-	ethdev_remove(p->eth_port);
+	if (p->kind == PSW_PORT_VHOST)
+		vhost_port_stop(p, ((struct port_ctl *)p->ctl)->path);
+	else
+		ethdev_remove(p->eth_port);
 	port_free(p);
 }
 
@@ -463,10 +501,15 @@ void port_poll_links(void)
 		struct rte_eth_link link;
 		bool up;
 
-		if (rte_eth_link_get_nowait(p->eth_port, &link) < 0)
-			continue;
-		up = link.link_status == RTE_ETH_LINK_UP;
-		c->link_speed = link.link_speed;
+		if (p->kind == PSW_PORT_VHOST) {
+			up = p->vid >= 0;
+			c->link_speed = RTE_ETH_SPEED_NUM_10G;
+		} else {
+			if (rte_eth_link_get_nowait(p->eth_port, &link) < 0)
+				continue;
+			up = link.link_status == RTE_ETH_LINK_UP;
+			c->link_speed = link.link_speed;
+		}
 		if (up != p->link_up || !c->link_logged) {
 			if (c->link_logged || up)
 				LOG_INFO(1, "port link changed", KV_STR("port", p->name),
@@ -497,7 +540,8 @@ json_t *port_show(void)
 			sum.tx_bytes += p->stats[j].tx_bytes;
 			sum.tx_dropped += p->stats[j].tx_dropped;
 		}
-		rte_eth_stats_get(p->eth_port, &es);
+		if (p->kind == PSW_PORT_ETHDEV)
+			rte_eth_stats_get(p->eth_port, &es);
 		for (uint16_t q = 0; q < p->nb_rxq; q++) {
 			int pmd = c->rxq_pmd[q];
 
@@ -508,7 +552,7 @@ json_t *port_show(void)
 		json_array_append_new(arr, json_pack(
 			"{s:s,s:i,s:s,s:s,s:i,s:s,s:I,s:i,s:i,s:o,s:s,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			"name", p->name, "ofport", p->ofport, "type", c->type, "devargs", c->devargs,
-			"eth_port", p->eth_port, "link", p->link_up ? "up" : "down",
+			"eth_port", p->kind == PSW_PORT_ETHDEV ? p->eth_port : -1, "link", p->link_up ? "up" : "down",
 			"link_speed", (json_int_t)c->link_speed, "rxqs", p->nb_rxq, "txqs", p->nb_txq,
 			"rxq_pmds", rxqs, "vlan_mode", p->vlan_mode == PSW_VLAN_ACCESS ? "access" : "trunk",
 			"tag", p->vlan_tag, "stats",

@@ -53,7 +53,7 @@ struct pmd {
 	volatile bool stop;
 	volatile bool running;
 	struct pmd_rxq_set *rxqs; // RCU-protected
-	struct rte_mempool *pool; // for copies made by multi-output actions
+	struct rte_mempool *pool; // rx buffers of vhost ports, and copies for multi-output
 	uint64_t tsc_hz;
 	// Per-iteration snapshot: valid until the next quiescent state only.
 	const struct port_table *ports;

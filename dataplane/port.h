@@ -35,9 +35,17 @@ enum psw_vlan_mode {
 // constant while the port is published, except 'link_up' (written by the
 // control thread, read racily: a stale value costs one burst). Freed with
 // call_rcu after it is taken out of the port table and every rxq set.
+enum psw_port_kind {
+	PSW_PORT_ETHDEV, // any DPDK ethdev: rte_eth_rx_burst / tx_burst
+	PSW_PORT_VHOST,  // vhost-user through rte_vhost (dataplane/vhost.h)
+};
+
 struct psw_port {
 	const uint16_t ofport;
 	const uint16_t eth_port;
+	uint8_t kind;
+	volatile int vid;               // vhost: the connected device, or -1
+	volatile uint16_t vhost_qp;     // vhost: queue pairs the guest has
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	bool tx_shared;                 // fewer tx queues than PMDs: take txq_locks

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "tx.h"
+#include "vhost.h"
 
 static void tx_drop(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n,
 	enum psw_drop_reason reason)
@@ -35,21 +36,27 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 	for (uint16_t i = 0; i < b->n; i++)
 		bytes += b->pkts[i]->pkt_len;
 	q = (uint16_t)(pmd->index % p->nb_txq);
-	if (p->tx_shared) {
-		// Fewer tx queues than PMDs: as Open vSwitch does, PMDs sharing a
-		// queue take turns; never the case when queues >= PMDs.
+	// Fewer tx queues than PMDs: as Open vSwitch does, PMDs sharing a queue
+	// take turns; never the case when queues >= PMDs.
+	if (p->tx_shared)
 		rte_spinlock_lock((rte_spinlock_t *)&p->txq_locks[q]);
+	if (p->kind == PSW_PORT_VHOST)
+		sent = vhost_tx(p, q, b->pkts, b->n);
+	else
 		sent = rte_eth_tx_burst(p->eth_port, q, b->pkts, b->n);
+	if (p->tx_shared)
 		rte_spinlock_unlock((rte_spinlock_t *)&p->txq_locks[q]);
-	} else {
-		sent = rte_eth_tx_burst(p->eth_port, q, b->pkts, b->n);
-	}
 	if (unlikely(sent < b->n)) {
 		for (uint16_t i = sent; i < b->n; i++)
 			bytes -= b->pkts[i]->pkt_len;
-		tx_drop(pmd, b->pkts + sent, (uint16_t)(b->n - sent), PSW_DROP_TX_FULL);
+		pmd->stats.drops[PSW_DROP_TX_FULL] += (uint64_t)(b->n - sent);
 		st->tx_dropped += (uint64_t)(b->n - sent);
 	}
+	// vhost copies into the guest: every buffer is ours to free, at once
+	if (p->kind == PSW_PORT_VHOST)
+		rte_pktmbuf_free_bulk(b->pkts, b->n);
+	else if (unlikely(sent < b->n))
+		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned)(b->n - sent));
 	st->tx_packets += sent;
 	st->tx_bytes += bytes;
 	b->n = 0;

@@ -5,6 +5,7 @@
 #include "classifier.h"
 #include "pmd.h"
 #include "tx.h"
+#include "vhost.h"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -150,7 +151,9 @@ int pmd_main(void *arg)
 		t0 = start;
 		for (uint32_t i = 0; i < set->n; i++) {
 			const struct pmd_rxq *rxq = &set->q[i];
-			uint16_t n = rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, PSW_BURST);
+			uint16_t n = rxq->port->kind == PSW_PORT_VHOST ?
+				vhost_rx(rxq->port, rxq->queue, pmd->pool, pkts, PSW_BURST) :
+				rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, PSW_BURST);
 			uint64_t t1;
 
 			// an empty poll's cycles go to the next busy queue: one

@@ -190,3 +190,37 @@ class Malformed(SwitchTest):
         d = self.sw.drops()
         self.assertEqual((d["runt"], d["malformed_ip"], d["malformed_l4"], d["malformed_vlan"]), (1, 3, 1, 1))
         self.assertTrue(self.sw.alive())
+
+
+class GenericDevices(SwitchTest):
+    PORTS = ("a", "b")
+
+    def test_ring_and_null_devices_by_devargs(self):
+        # net_ring loops what it is sent back to its own receive side
+        self.sw.ctl("add-port", "r", "dpdk", "devargs=net_ring_psw0")
+        self.sw.ctl("add-port", "z", "dpdk", "devargs=net_null_psw0,no-rx=1")
+        self.sw.ctl("add-flow", "in_port=a,actions=output:r,output:z")
+        self.sw.ctl("add-flow", "in_port=r,actions=output:b")
+        frames = [udp(n=i, size=80) for i in range(8)]
+        p = self.run_peer([send("a", f) for f in frames])
+        self.assertEqual(p.rx["b"], frames)
+        self.assertEqual(self.sw.port("z")["stats"]["tx_packets"], 8)
+        self.assertEqual(self.sw.port("r")["stats"]["rx_packets"], 8)
+        self.sw.ctl("del-port", "r")
+        self.sw.ctl("del-port", "z")
+
+
+class Aging(SwitchTest):
+    PORTS = ("a", "b")
+    EXTRA = ("--fdb-age", "1")
+
+    def test_learned_entries_age_out(self):
+        self.sw.ctl("add-flow", "actions=normal")
+        self.sw.ctl("fdb-add", "b", D)
+        self.run_peer([send("a", udp(A, B, 1))])
+        self.assertIn(A, [e["mac"] for e in self.sw.j("fdb-show")["entries"]])
+        deadline = time.time() + 10
+        while time.time() < deadline and len(self.sw.j("fdb-show")["entries"]) > 1:
+            time.sleep(0.2)
+        # the learned entry aged out, the static one stays
+        self.assertEqual([e["mac"] for e in self.sw.j("fdb-show")["entries"]], [D])
