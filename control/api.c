@@ -43,10 +43,11 @@ struct reply {
 
 typedef json_t *(*api_handler_fn_t)(json_t *req, struct reply *rep);
 
-static json_t *fail(struct reply *rep, int status, const char *fmt, ...)
+// Sets the reply's error and returns NULL, for handlers and their helpers.
+static void *fail(struct reply *rep, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static json_t *fail(struct reply *rep, int status, const char *fmt, ...)
+static void *fail(struct reply *rep, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -107,7 +108,6 @@ static json_t *h_del_port(json_t *req, struct reply *rep)
 // Parses the flows of "flows" (array of strings) or "flow" (one string).
 static struct flow_spec *parse_flows(json_t *req, unsigned *n, struct reply *rep)
 {
-#define fail(...) ((struct flow_spec *)fail(__VA_ARGS__))
 	json_t *arr = json_object_get(req, "flows"), *one = json_object_get(req, "flow");
 	struct flow_spec *specs;
 	char err[256];
@@ -142,7 +142,6 @@ static struct flow_spec *parse_flows(json_t *req, unsigned *n, struct reply *rep
 	}
 	*n = (unsigned)count;
 	return specs;
-#undef fail
 }
 
 static json_t *h_add_flows(json_t *req, struct reply *rep)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "config.h"
+#include "errorf.h"
 #include "flow_table.h"
 #include "port_ctl.h"
 
@@ -64,17 +65,7 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(err, len, ...) psw_errorf((err), (len), -EINVAL, __VA_ARGS__)
 
 static int parse_num(const char *s, unsigned long max, unsigned *out)
 {

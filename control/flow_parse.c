@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include "errorf.h"
 #include "flow_parse.h"
 
 #include <arpa/inet.h>
@@ -14,17 +15,7 @@
 
 #define DEFAULT_PRIORITY 32768
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(err, len, ...) psw_errorf((err), (len), -EINVAL, __VA_ARGS__)
 
 static char *trim(char *s)
 {

@@ -222,7 +222,6 @@ void pmd_ctl_stats_clear(void)
 
 json_t *pmd_ctl_rxq_show(void)
 {
-	const struct port_table *t = psw_active_ports;
 	json_t *arr = json_array();
 
 	for (unsigned i = 0; i < psw_n_pmds; i++) {
@@ -245,7 +244,6 @@ json_t *pmd_ctl_rxq_show(void)
 		json_array_append_new(arr, json_pack("{s:i,s:i,s:o}", "pmd", i, "core",
 			psw_pmds[i]->lcore, "rxqs", qs));
 	}
-	(void)t;
 	return arr;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "port_ctl.h"
+#include "errorf.h"
 #include "fdb_ctl.h"
 #include "log.h"
 #include "pmd.h"
@@ -28,18 +29,6 @@ static struct rte_mempool *port_pool;
 static char port_run_dir[PATH_MAX];
 static bool restoring;
 
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 int port_ctl_init(struct rte_mempool *pool, const char *run_dir)
 {
@@ -157,12 +146,12 @@ static int opt_int(json_t *opts, const char *key, long min, long max, long def, 
 		errno = 0;
 		x = strtol(json_string_value(v), &end, 0);
 		if (errno || *end != '\0' || end == json_string_value(v))
-			return fail(err, elen, -EINVAL, "option %s must be a number", key);
+			return psw_errorf(err, elen, -EINVAL, "option %s must be a number", key);
 	} else {
-		return fail(err, elen, -EINVAL, "option %s must be a number", key);
+		return psw_errorf(err, elen, -EINVAL, "option %s must be a number", key);
 	}
 	if (x < min || x > max)
-		return fail(err, elen, -EINVAL, "option %s must be %ld to %ld", key, min, max);
+		return psw_errorf(err, elen, -EINVAL, "option %s must be %ld to %ld", key, min, max);
 	*out = x;
 	return 0;
 }
@@ -182,20 +171,20 @@ static int build_devargs(struct port_ctl *c, uint16_t ofport, json_t *opts, long
 
 		if (path == NULL) {
 			if (client)
-				return fail(err, elen, -EINVAL, "a vhost-user-client port needs path=");
+				return psw_errorf(err, elen, -EINVAL, "a vhost-user-client port needs path=");
 			snprintf(def, sizeof(def), "%s/%s.sock", port_run_dir, c->ethdev_name);
 			path = def;
 		}
 		if (strlen(path) >= 108)
-			return fail(err, elen, -ENAMETOOLONG,
+			return psw_errorf(err, elen, -ENAMETOOLONG,
 				"socket path '%s' is longer than a unix socket allows (107)", path);
 		if (strchr(path, ',') != NULL)
-			return fail(err, elen, -EINVAL, "socket path '%s' has a comma", path);
+			return psw_errorf(err, elen, -EINVAL, "socket path '%s' has a comma", path);
 		snprintf(c->path, sizeof(c->path), "%s", path);
 		// A server socket left by a previous run would make bind fail.
 		if (!client && lstat(path, &st) == 0) {
 			if (!S_ISSOCK(st.st_mode))
-				return fail(err, elen, -EEXIST, "'%s' exists and is not a socket", path);
+				return psw_errorf(err, elen, -EEXIST, "'%s' exists and is not a socket", path);
 			unlink(path);
 		}
 		(void)ofport;
@@ -203,9 +192,9 @@ static int build_devargs(struct port_ctl *c, uint16_t ofport, json_t *opts, long
 			queues, client ? ",client" : ",server");
 	} else if (strcmp(c->type, "af_packet") == 0 || strcmp(c->type, "tap") == 0) {
 		if (iface == NULL)
-			return fail(err, elen, -EINVAL, "a %s port needs iface=", c->type);
+			return psw_errorf(err, elen, -EINVAL, "a %s port needs iface=", c->type);
 		if (strlen(iface) > 15 || strchr(iface, ',') != NULL)
-			return fail(err, elen, -EINVAL, "bad interface name '%s'", iface);
+			return psw_errorf(err, elen, -EINVAL, "bad interface name '%s'", iface);
 		if (c->type[0] == 'a')
 			n = snprintf(c->devargs, sizeof(c->devargs),
 				"net_af_packet_psw%u,iface=%s,qpairs=%ld", ofport, iface, queues);
@@ -214,15 +203,15 @@ static int build_devargs(struct port_ctl *c, uint16_t ofport, json_t *opts, long
 				ofport, iface);
 	} else if (strcmp(c->type, "dpdk") == 0) {
 		if (devargs == NULL)
-			return fail(err, elen, -EINVAL, "a dpdk port needs devargs=");
+			return psw_errorf(err, elen, -EINVAL, "a dpdk port needs devargs=");
 		n = snprintf(c->devargs, sizeof(c->devargs), "%s", devargs);
 	} else {
-		return fail(err, elen, -EINVAL,
+		return psw_errorf(err, elen, -EINVAL,
 			"unknown port type '%s' (vhost-user, vhost-user-client, af_packet, tap, dpdk)",
 			c->type);
 	}
 	if (n < 0 || (size_t)n >= sizeof(c->devargs))
-		return fail(err, elen, -E2BIG, "device arguments too long");
+		return psw_errorf(err, elen, -E2BIG, "device arguments too long");
 	return 0;
 }
 
@@ -251,34 +240,34 @@ static int ethdev_setup(struct psw_port *p, uint16_t eth_port, long queues, char
 		socket = (int)rte_socket_id();
 	ret = rte_eth_dev_info_get(eth_port, &info);
 	if (ret < 0)
-		return fail(err, elen, ret, "cannot get device info: %s", rte_strerror(-ret));
+		return psw_errorf(err, elen, ret, "cannot get device info: %s", rte_strerror(-ret));
 	long max_rx = RTE_MIN((long)info.max_rx_queues, (long)PSW_MAX_RXQ);
 	unsigned max_tx = RTE_MIN((unsigned)info.max_tx_queues, (unsigned)PSW_MAX_RXQ);
 
 	p->nb_rxq = (uint16_t)RTE_MIN(max_rx, queues);
 	p->nb_txq = (uint16_t)RTE_MIN(max_tx, n_pmds);
 	if (p->nb_rxq == 0 || p->nb_txq == 0)
-		return fail(err, elen, -ENOTSUP, "device has no queues");
+		return psw_errorf(err, elen, -ENOTSUP, "device has no queues");
 	p->tx_shared = p->nb_txq < n_pmds;
 	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
 		rte_spinlock_init(&p->txq_locks[i]);
 	ret = rte_eth_dev_configure(eth_port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
-		return fail(err, elen, ret, "cannot configure device: %s", rte_strerror(-ret));
+		return psw_errorf(err, elen, ret, "cannot configure device: %s", rte_strerror(-ret));
 	rte_eth_dev_adjust_nb_rx_tx_desc(eth_port, &nb_rxd, &nb_txd);
 	for (uint16_t q = 0; q < p->nb_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(eth_port, q, nb_rxd, (unsigned)socket, NULL, port_pool);
 		if (ret < 0)
-			return fail(err, elen, ret, "cannot set up rx queue %u: %s", q, rte_strerror(-ret));
+			return psw_errorf(err, elen, ret, "cannot set up rx queue %u: %s", q, rte_strerror(-ret));
 	}
 	for (uint16_t q = 0; q < p->nb_txq; q++) {
 		ret = rte_eth_tx_queue_setup(eth_port, q, nb_txd, (unsigned)socket, NULL);
 		if (ret < 0)
-			return fail(err, elen, ret, "cannot set up tx queue %u: %s", q, rte_strerror(-ret));
+			return psw_errorf(err, elen, ret, "cannot set up tx queue %u: %s", q, rte_strerror(-ret));
 	}
 	ret = rte_eth_dev_start(eth_port);
 	if (ret < 0)
-		return fail(err, elen, ret, "cannot start device: %s", rte_strerror(-ret));
+		return psw_errorf(err, elen, ret, "cannot start device: %s", rte_strerror(-ret));
 	// A switch port receives every address; devices without the notion refuse.
 	rte_eth_promiscuous_enable(eth_port);
 	return 0;
@@ -341,39 +330,39 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 	int ret;
 
 	if (name == NULL || !valid_name(name))
-		return fail(err, elen, -EINVAL,
+		return psw_errorf(err, elen, -EINVAL,
 			"bad port name '%s': use 1 to %d letters, digits, '-', '_' or '.', not all digits",
 			name ? name : "", PSW_PORT_NAME_MAX - 1);
 	if (type == NULL)
-		return fail(err, elen, -EINVAL, "no port type given");
+		return psw_errorf(err, elen, -EINVAL, "no port type given");
 	if (port_by_name(name) != NULL)
-		return fail(err, elen, -EEXIST, "port '%s' exists", name);
+		return psw_errorf(err, elen, -EEXIST, "port '%s' exists", name);
 	if (opts != NULL && !json_is_object(opts))
-		return fail(err, elen, -EINVAL, "port options must be an object");
+		return psw_errorf(err, elen, -EINVAL, "port options must be an object");
 	if ((ret = opt_int(opts, "queues", 1, PSW_MAX_RXQ, 1, &queues, err, elen)) < 0 ||
 	    (ret = opt_int(opts, "tag", 0, 4095, 0, &tag, err, elen)) < 0 ||
 	    (ret = opt_int(opts, "ofport", 0, PSW_MAX_PORTS - 1, 0, &req_ofport, err, elen)) < 0)
 		return ret;
 	if (req_ofport != 0) {
 		if (port_by_ofport((uint16_t)req_ofport) != NULL)
-			return fail(err, elen, -EEXIST, "port number %ld is taken", req_ofport);
+			return psw_errorf(err, elen, -EEXIST, "port number %ld is taken", req_ofport);
 		ofport = (uint16_t)req_ofport;
 	} else {
 		ofport = free_ofport();
 		if (ofport == PSW_PORT_NONE)
-			return fail(err, elen, -ENOSPC, "no free port number (%d ports)", PSW_MAX_PORTS - 1);
+			return psw_errorf(err, elen, -ENOSPC, "no free port number (%d ports)", PSW_MAX_PORTS - 1);
 	}
 	p = rte_zmalloc("psw_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
 	c = calloc(1, sizeof(*c));
 	if (p == NULL || c == NULL) {
 		free(c);
 		rte_free(p);
-		return fail(err, elen, -ENOMEM, "out of memory");
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
 	}
 	p->ctl = c;
 	p->stats = aligned_alloc(RTE_CACHE_LINE_SIZE, n_pmds * sizeof(*p->stats));
 	if (p->stats == NULL) {
-		ret = fail(err, elen, -ENOMEM, "out of memory");
+		ret = psw_errorf(err, elen, -ENOMEM, "out of memory");
 		goto out_free;
 	}
 	memset(p->stats, 0, n_pmds * sizeof(*p->stats));
@@ -400,20 +389,20 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 	}
 	ret = rte_dev_probe(c->devargs);
 	if (ret < 0) {
-		ret = fail(err, elen, ret, "cannot create device '%s': %s", c->devargs,
+		ret = psw_errorf(err, elen, ret, "cannot create device '%s': %s", c->devargs,
 			rte_strerror(-ret));
 		goto out_free;
 	}
 	ret = find_ethdev(c->devargs, &eth_port, c->ethdev_name, sizeof(c->ethdev_name));
 	if (ret < 0) {
-		ret = fail(err, elen, -ENODEV, "device '%s' made no ethernet port", c->devargs);
+		ret = psw_errorf(err, elen, -ENODEV, "device '%s' made no ethernet port", c->devargs);
 		goto out_free;
 	}
 	for (uint32_t i = 0; i < psw_active_ports->n; i++) {
 		const struct psw_port *other = psw_active_ports->by_ofport[psw_active_ports->ofports[i]];
 
 		if (other->kind == PSW_PORT_ETHDEV && other->eth_port == eth_port) {
-			ret = fail(err, elen, -EBUSY, "device '%s' is already a port", c->ethdev_name);
+			ret = psw_errorf(err, elen, -EBUSY, "device '%s' is already a port", c->ethdev_name);
 			goto out_free;
 		}
 	}
@@ -424,12 +413,12 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 publish:
 	ret = table_publish(p, NULL);
 	if (ret < 0) {
-		fail(err, elen, ret, "out of memory");
+		psw_errorf(err, elen, ret, "out of memory");
 		goto out_remove;
 	}
 	ret = pmd_ctl_assign_rxqs();
 	if (ret < 0) {
-		fail(err, elen, ret, "cannot assign rx queues");
+		psw_errorf(err, elen, ret, "cannot assign rx queues");
 		table_publish(NULL, p);
 		goto out_remove;
 	}
@@ -471,7 +460,7 @@ int port_del(const char *name, char *err, size_t elen)
 	uint16_t ofport;
 
 	if (p == NULL)
-		return fail(err, elen, -ENOENT, "no port '%s'", name ? name : "");
+		return psw_errorf(err, elen, -ENOENT, "no port '%s'", name ? name : "");
 	ofport = p->ofport;
 	port_destroy(p);
 	LOG_INFO(0, "port removed", KV_STR("port", name), KV_INT("ofport", ofport));

@@ -12,8 +12,10 @@ no-drop rate (NDR) and the rate with at most 0.5% loss (PDR). Cycles per
 packet are what each switch reports itself: `pswitchctl pmd-stats`, testpmd
 --record-core-cycles, and `ovs-appctl dpif-netdev/pmd-stats-show`.
 
-  perf/compare.py [--quick] [--duration S] [--scenarios a,b] [--systems a,b]
-                  [--out perf/RESULTS.md] [--build build]
+  perf/compare [--quick] [--rounds N] [--duration S] [--trial S]
+               [--scenarios p2p,p2p-imix,normal,wildcard,sweep,updates]
+               [--systems testpmd-io,pswitch,ovs-dpdk] [--out perf/RESULTS.md]
+--quick takes under 5 minutes, the full run under 30.
 Run as root, after deploy/host-setup.sh.
 """
 
@@ -35,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAC0, MAC1 = "02:00:00:00:00:01", "02:00:00:00:00:02"
 GEN_CORE, DUT_CORE = 0, 1
 STREAMS = 10000
+DST_BASE = "10.64.0.0"  # streams vary the destination from here (10.64.0.0/10)
 
 SCENARIOS = {
     "p2p": "port to port, in_port flows, 64 B, 1 stream per direction",
@@ -96,8 +99,9 @@ def wildcard_flows(p0, p1, total=100000, n_masks=20):
             flows.append("priority=%d,%s,actions=drop" % (100 + s, shape(i)))
     while shapes and len(flows) < total - 2:
         flows.append("priority=99,udp,nw_dst=23.0.%d.%d,actions=drop" % (len(flows) // 256 % 256, len(flows) % 256))
-    flows.append("priority=10,in_port=%s,udp,nw_dst=10.253.0.0/16,actions=output:%s" % (p0, p1))
-    flows.append("priority=10,in_port=%s,udp,nw_dst=10.253.0.0/16,actions=output:%s" % (p1, p0))
+    # the streams' destinations: DST_BASE and up, a million of them at most
+    flows.append("priority=10,in_port=%s,udp,nw_dst=10.64.0.0/10,actions=output:%s" % (p0, p1))
+    flows.append("priority=10,in_port=%s,udp,nw_dst=10.64.0.0/10,actions=output:%s" % (p1, p0))
     return flows
 
 
@@ -132,6 +136,7 @@ class Generator:
         self.work = work
         self.base = [os.path.join(build, "perf", "pswitch-pktgen"), "--core", str(GEN_CORE),
                      "--file-prefix", "psw-perf-gen", "--no-progress", "--flows", str(streams),
+                     "--dst-ip", DST_BASE,
                      "--size", size]
         for sock, mac in zip(socks, (MAC0, MAC1)):
             self.base += ["--port", "%s,mac=%s%s" % (sock, mac, ",server" if server else "")]
@@ -460,9 +465,9 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "RESULTS.md"))
     args = ap.parse_args()
-    seconds = args.duration or (3 if args.quick else 10)
+    seconds = args.duration or (3 if args.quick else 5)
     warmup = 1 if args.quick else 2
-    trial = args.trial if args.trial is not None else (0.5 if args.quick else 3)
+    trial = args.trial if args.trial is not None else (0.5 if args.quick else 2)
     resolution = "5" if args.quick else "2"
     work = tempfile.mkdtemp(prefix="psw-perf-")
     systems = []
@@ -476,7 +481,7 @@ def main():
                 systems.append(Ovs(work))
             else:
                 log("Open vSwitch with DPDK is not installed (openvswitch-switch-dpdk): skipped")
-    rounds = args.rounds or (1 if args.quick else 3)
+    rounds = args.rounds or (1 if args.quick else 2)
     ensure_packages()
     runs = {}
     # Rounds interleave the systems, so that a slow spell of this shared
