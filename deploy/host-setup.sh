@@ -24,7 +24,7 @@ fi
 
 packages=(
 	# build
-	gcc clang meson ninja-build pkg-config
+	gcc clang libclang-rt-14-dev meson ninja-build pkg-config
 	dpdk libdpdk-dev dpdk-dev libnuma-dev libjansson-dev libnl-3-dev
 	libnl-route-3-dev liburcu-dev libcurl4-openssl-dev
 	# tests and tools

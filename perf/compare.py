@@ -503,9 +503,13 @@ def main():
                     "%.0f" % r["cycles"] if r["cycles"] else "-"))
     results = {}
     for key, rs in runs.items():
-        med = sorted(rs, key=lambda r: r["mpps"])[len(rs) // 2]
+        # the round nearest the median carries the details (latency, EMC);
+        # the figures themselves are medians (the mean of the middle two
+        # when the count is even)
+        mid = statistics.median(r["mpps"] for r in rs)
+        med = min(rs, key=lambda r: abs(r["mpps"] - mid))
         cyc = [r["cycles"] for r in rs if r["cycles"]]
-        results[key] = dict(med, cycles=statistics.median(cyc) if cyc else None,
+        results[key] = dict(med, mpps=mid, cycles=statistics.median(cyc) if cyc else None,
                             all=[r["mpps"] for r in rs])
         for k in ("ndr", "pdr", "p99_us"):
             v = [r[k] for r in rs if k in r]

@@ -7,7 +7,7 @@ import time
 
 from scapy.all import ARP, Dot1Q, Ether, ICMP, IP, TCP, UDP, raw
 
-from harness import SwitchTest, send
+from harness import Peer, SwitchTest, send, vhost_path
 
 A, B, C, D = ("02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c",
               "02:00:00:00:00:0d")
@@ -224,3 +224,19 @@ class Aging(SwitchTest):
             time.sleep(0.2)
         # the learned entry aged out, the static one stays
         self.assertEqual([e["mac"] for e in self.sw.j("fdb-show")["entries"]], [D])
+
+
+class MultiQueue(SwitchTest):
+    def test_every_queue_is_polled(self):
+        self.sw.ctl("add-port", "a", "vhost-user", "queues=2")
+        self.sw.ctl("add-port", "b", "vhost-user", "queues=2")
+        self.sw.ctl("add-flow", "in_port=a,actions=output:b")
+        frames = [udp(n=i, size=60) for i in range(6)]
+        script = [send("a", f) + " %d" % (i % 2) for i, f in enumerate(frames)]
+        p = Peer(self.sw, {"a": vhost_path(self.sw, "a") + ",queues=2", "b": vhost_path(self.sw, "b") + ",queues=2"},
+                 script)
+        p.start(["a", "b"])
+        p.wait()
+        self.assertEqual(sorted(p.rx["b"]), sorted(frames))
+        rxqs = {(q["port"], q["queue"]): q["packets"] for q in self.sw.j("pmd-rxq-show")[0]["rxqs"]}
+        self.assertEqual((rxqs[("a", 0)], rxqs[("a", 1)]), (3, 3))

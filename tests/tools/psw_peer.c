@@ -3,12 +3,12 @@
 // (virtio-user on vhost-user sockets), sends the frames a script names and
 // records every frame it receives, so that tests can compare bytes.
 //
-//   psw-peer --port a=/run/a.sock[,server] --port b=... --script FILE --out DIR
+//   psw-peer --port a=/run/a.sock[,server][,queues=N] --port b=... --script FILE --out DIR
 //            [--no-huge] [--core N] [--file-prefix P] [--linger-ms N]
 //
 // Script lines:
 //   wait-file PATH                  wait until PATH exists (the test's "go")
-//   send PORT HEX [COUNT]           send the frame COUNT times
+//   send PORT HEX [COUNT [QUEUE]]   send the frame COUNT times (on queue QUEUE)
 //   stream PORT HEX PPS MS          send at PPS for MS; a 32-bit sequence
 //                                   number replaces the last 4 bytes
 //   sleep MS
@@ -44,6 +44,7 @@ struct peer_port {
 	char name[32];
 	char path[256];
 	bool server;
+	uint16_t queues;
 	uint16_t eth;
 	uint64_t tx, tx_failed, rx, rx_bytes;
 	FILE *dump;
@@ -114,11 +115,13 @@ static void poll_rx(void)
 	struct rte_mbuf *pkts[32];
 
 	for (unsigned i = 0; i < n_ports; i++) {
-		uint16_t n = rte_eth_rx_burst(ports[i].eth, 0, pkts, 32);
+		for (uint16_t q = 0; q < ports[i].queues; q++) {
+			uint16_t n = rte_eth_rx_burst(ports[i].eth, q, pkts, 32);
 
-		for (uint16_t k = 0; k < n; k++) {
-			record(&ports[i], pkts[k]);
-			rte_pktmbuf_free(pkts[k]);
+			for (uint16_t k = 0; k < n; k++) {
+				record(&ports[i], pkts[k]);
+				rte_pktmbuf_free(pkts[k]);
+			}
 		}
 	}
 }
@@ -138,7 +141,8 @@ static int parse_hex(const char *hex, uint8_t *buf, size_t max)
 	return (int)n;
 }
 
-static void send_frame(struct peer_port *p, const uint8_t *frame, int len, uint32_t *seq)
+static void send_frame(struct peer_port *p, uint16_t q, const uint8_t *frame, int len,
+	uint32_t *seq)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint8_t *d;
@@ -153,7 +157,7 @@ static void send_frame(struct peer_port *p, const uint8_t *frame, int len, uint3
 		memcpy(d + len - 4, seq, 4);
 	// a full ring is retried: the peer never drops what it was told to send
 	for (int tries = 0; tries < 100000; tries++) {
-		if (rte_eth_tx_burst(p->eth, 0, &m, 1) == 1) {
+		if (rte_eth_tx_burst(p->eth, q, &m, 1) == 1) {
 			p->tx++;
 			return;
 		}
@@ -204,7 +208,7 @@ static void run_script(const char *path)
 			snprintf(p, sizeof(p), "%s/%s", out_dir, a);
 			fclose(fopen(p, "w"));
 		} else if (strcmp(cmd, "send") == 0 &&
-			   (n = sscanf(line, "%*s %255s %8191s %lu", a, hex, &x)) >= 2) {
+			   (n = sscanf(line, "%*s %255s %8191s %lu %lu", a, hex, &x, &y)) >= 2) {
 			struct peer_port *p = port_named(a);
 			int len = parse_hex(hex, frame, sizeof(frame));
 
@@ -212,8 +216,12 @@ static void run_script(const char *path)
 				fprintf(stderr, "psw-peer: bad frame in: %s\n", line);
 				exit(2);
 			}
-			for (unsigned long k = 0; k < (n == 3 ? x : 1) && !quit; k++)
-				send_frame(p, frame, len, NULL);
+			if (n == 4 && y >= p->queues) {
+				fprintf(stderr, "psw-peer: port %s has no queue %lu\n", a, y);
+				exit(2);
+			}
+			for (unsigned long k = 0; k < (n >= 3 ? x : 1) && !quit; k++)
+				send_frame(p, n == 4 ? (uint16_t)y : 0, frame, len, NULL);
 			poll_rx();
 		} else if (strcmp(cmd, "stream") == 0 &&
 			   sscanf(line, "%*s %255s %8191s %lu %lu", a, hex, &x, &y) == 4) {
@@ -232,7 +240,7 @@ static void run_script(const char *path)
 
 				while (sent < due && !quit) {
 					seq++;
-					send_frame(p, frame, len, &seq);
+					send_frame(p, 0, frame, len, &seq);
 					sent++;
 				}
 				poll_rx();
@@ -295,10 +303,21 @@ int main(int argc, char **argv)
 				return 2;
 			*eq = '\0';
 			snprintf(p->name, sizeof(p->name), "%s", optarg);
+			p->queues = 1;
 			comma = strchr(eq + 1, ',');
 			if (comma != NULL) {
+				char *o, *save = NULL;
+
 				*comma = '\0';
-				p->server = strcmp(comma + 1, "server") == 0;
+				for (o = strtok_r(comma + 1, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+					if (strcmp(o, "server") == 0)
+						p->server = true;
+					else if (strncmp(o, "queues=", 7) == 0 && atoi(o + 7) > 0 &&
+						 atoi(o + 7) <= 8)
+						p->queues = (uint16_t)atoi(o + 7);
+					else
+						return 2;
+				}
 			}
 			snprintf(p->path, sizeof(p->path), "%s", eq + 1);
 			n_ports++;
@@ -340,8 +359,8 @@ int main(int argc, char **argv)
 		// as it does for any DPDK application restarted in a pod
 		if (ports[i].server && lstat(ports[i].path, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(ports[i].path);
-		snprintf(vdevs[i], sizeof(vdevs[i]), "--vdev=net_virtio_user%u,path=%s,queues=1,queue_size=1024%s", i,
-			ports[i].path, ports[i].server ? ",server=1" : "");
+		snprintf(vdevs[i], sizeof(vdevs[i]), "--vdev=net_virtio_user%u,path=%s,queues=%u,queue_size=4096%s",
+			i, ports[i].path, ports[i].queues, ports[i].server ? ",server=1" : "");
 		eal[n++] = vdevs[i];
 	}
 	eal[n] = NULL;
@@ -358,15 +377,17 @@ int main(int argc, char **argv)
 		char path[1024], name[64];
 
 		snprintf(name, sizeof(name), "net_virtio_user%u", i);
-		if (rte_eth_dev_get_port_by_name(name, &ports[i].eth) < 0 ||
-		    rte_eth_dev_configure(ports[i].eth, 1, 1, &conf) < 0 ||
-		    rte_eth_rx_queue_setup(ports[i].eth, 0, 1024, 0, NULL, pool) < 0 ||
-		    rte_eth_tx_queue_setup(ports[i].eth, 0, 1024, 0, NULL) < 0 ||
-		    rte_eth_dev_start(ports[i].eth) < 0) {
+		bool ok = rte_eth_dev_get_port_by_name(name, &ports[i].eth) == 0 &&
+			rte_eth_dev_configure(ports[i].eth, ports[i].queues, ports[i].queues, &conf) == 0;
+
+		for (uint16_t q = 0; ok && q < ports[i].queues; q++)
+			ok = rte_eth_rx_queue_setup(ports[i].eth, q, 1024, 0, NULL, pool) == 0 &&
+				rte_eth_tx_queue_setup(ports[i].eth, q, 1024, 0, NULL) == 0;
+		if (!ok || rte_eth_dev_start(ports[i].eth) < 0) {
 			fprintf(stderr, "psw-peer: cannot start port %s\n", ports[i].name);
 			return 1;
 		}
-		snprintf(path, sizeof(path), "%s/%s.rx", out_dir, ports[i].name);
+		snprintf(path, sizeof(path), "%.512s/%.32s.rx", out_dir, ports[i].name);
 		ports[i].dump = fopen(path, "w");
 	}
 	run_script(script);
