@@ -491,8 +491,11 @@ def main():
         points = (1, 10000, 1000000) if args.quick else SWEEP
         scenarios += ["sweep-%d" % n for n in points] if sc == "sweep" else [sc]
     for rnd in range(rounds):
+        # Which system runs first matters on this machine (the first run
+        # after others is often faster or slower): rotate the order.
+        order = systems[rnd % len(systems):] + systems[:rnd % len(systems)]
         for scenario in scenarios:
-            for system in systems:
+            for system in order:
                 if not system.supports(scenario):
                     continue
                 r = measure(system, scenario, seconds, warmup, work, args.build, trial, resolution)
@@ -530,6 +533,7 @@ def draw_plots(args, results, sweep):
         log("python3-matplotlib is not installed: no plots")
         return []
     out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
     made = []
     if sweep:
         fig, ax = plt.subplots(figsize=(7, 4))
