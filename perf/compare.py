@@ -650,13 +650,25 @@ Per scenario and system: a flat-out run of %d s after a %d s warm-up (the
 saturated receive rate, both directions summed, and the switch's busy cycles
 per packet), then an RFC 2544 binary search with %s s trials for the no-drop
 rate (NDR) and the rate with at most 0.5%% loss (PDR). %d interleaved
-round(s): every round runs every system, and the table gives medians. Cycles
+round(s): every round runs every system, in an order that rotates from round
+to round, and the table gives medians (each round's flat-out rate beside them). Cycles
 per packet are what each switch reports of its busy cycles (pswitch:
 `pswitchctl pmd-stats`; testpmd: `--record-core-cycles`; Open vSwitch:
 `dpif-netdev/pmd-stats-show`). The generator's core is as busy as the
 switch's, so figures from this 2-core machine compare systems with each other,
 not with line rate: read the ratios. Runs on this shared machine vary by
-+-20%% from one to the next.
++-20%% from one to the next, and more with the order of the runs (the same
+switch and scenario measured first in a sequence has run twice as fast), and
+a single descheduling of the generator on core 0 loses packets, which makes
+the no-drop rate of short trials the least stable figure.
+
+A perf profile of the PMD core puts about 70-75%% of pswitch's busy cycles in
+librte_vhost (the copies to and from the pods' memory); testpmd io forwarding
+and Open vSwitch pay the same copies, so the switches' own work separates them
+by less than the machine's noise on single streams. With many streams and
+rules, the exact-match cache (32k entries) decides: within it pswitch leads,
+beyond it (100,000 streams and more) every packet takes the 20-subtable
+classifier, where Open vSwitch's megaflow cache still covers the streams.
 
 %s
 
