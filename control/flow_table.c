@@ -208,16 +208,20 @@ out_nomem:
 	return -ENOMEM;
 }
 
-int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t elen)
+// Installs the flows of 'specs' in one step, beside the flows already there
+// or, with 'replace', instead of all of them.
+static int flows_install(const struct flow_spec *specs, unsigned n, bool replace, char *err,
+	size_t elen)
 {
 	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
 	bool changed[PSW_MAX_TABLES] = {false};
-	uint32_t per_table[PSW_MAX_TABLES] = {0};
+	uint32_t per_table[PSW_MAX_TABLES] = {0}, kept[PSW_MAX_TABLES] = {0};
 	const struct psw_flow **garbage = NULL;
-	uint32_t n_garbage = 0, g_cap = 0;
+	uint32_t n_garbage = 0, g_cap = n + 1;
 	unsigned i, t;
 	int ret = -ENOMEM;
 
+	snprintf(err, elen, "out of memory");
 	if (next == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -225,19 +229,24 @@ int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t 
 		per_table[specs[i].table_id]++;
 	}
 	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		changed[t] |= replace && tables[t].n > 0;
 		if (!changed[t])
 			continue;
-		next[t].flows = malloc((tables[t].n + per_table[t]) * sizeof(*next[t].flows));
+		kept[t] = replace ? 0 : tables[t].n;
+		next[t].flows = malloc((kept[t] + per_table[t] + 1) * sizeof(*next[t].flows));
 		if (next[t].flows == NULL)
 			goto out_free;
-		if (tables[t].n > 0)
-			memcpy(next[t].flows, tables[t].flows, tables[t].n * sizeof(*next[t].flows));
-		next[t].n = tables[t].n;
-		g_cap += tables[t].n + per_table[t];
+		if (kept[t] > 0)
+			memcpy(next[t].flows, tables[t].flows, kept[t] * sizeof(*next[t].flows));
+		next[t].n = kept[t];
+		g_cap += tables[t].n;
 	}
-	garbage = malloc((g_cap ? g_cap : 1) * sizeof(*garbage));
+	garbage = malloc(g_cap * sizeof(*garbage));
 	if (garbage == NULL)
 		goto out_free;
+	for (t = 0; replace && t < PSW_MAX_TABLES; t++)
+		for (uint32_t r = 0; r < tables[t].n; r++)
+			garbage[n_garbage++] = tables[t].flows[r];
 	for (i = 0; i < n; i++) {
 		struct psw_flow *f = flow_create(&specs[i]);
 
@@ -258,18 +267,26 @@ int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t 
 	return ret;
 
 out_free_new:
-	// the flows of this batch are those with seq beyond the old ones
+	// the flows this call created follow the ones it kept
 	for (t = 0; t < PSW_MAX_TABLES; t++)
-		for (uint32_t r = tables[t].n; changed[t] && r < next[t].n; r++)
+		for (uint32_t r = kept[t]; changed[t] && r < next[t].n; r++)
 			flow_free(next[t].flows[r]);
 out_free:
 	for (t = 0; t < PSW_MAX_TABLES; t++)
 		free(next[t].flows);
 	free(garbage);
 	free(next);
-	if (ret == -ENOMEM && err[0] == '\0')
-		snprintf(err, elen, "out of memory");
 	return ret;
+}
+
+int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t elen)
+{
+	return flows_install(specs, n, false, err, elen);
+}
+
+int flow_table_replace(const struct flow_spec *specs, unsigned n, char *err, size_t elen)
+{
+	return flows_install(specs, n, true, err, elen);
 }
 
 static bool strict_selects(const struct flow_spec *filter, const struct psw_flow *f)
@@ -459,61 +476,4 @@ json_t *flow_table_dump(const struct flow_spec *filter)
 unsigned flow_table_count(void)
 {
 	return n_flows_total;
-}
-
-int flow_table_replace(const struct flow_spec *specs, unsigned n, char *err, size_t elen)
-{
-	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
-	bool changed[PSW_MAX_TABLES] = {false};
-	uint32_t per_table[PSW_MAX_TABLES] = {0};
-	const struct psw_flow **garbage = NULL;
-	uint32_t n_garbage = 0;
-	unsigned i, t;
-	int ret = -ENOMEM;
-
-	if (next == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		per_table[specs[i].table_id]++;
-	garbage = malloc((n_flows_total + n + 1) * sizeof(*garbage));
-	if (garbage == NULL)
-		goto out_free;
-	for (t = 0; t < PSW_MAX_TABLES; t++) {
-		changed[t] = tables[t].n > 0 || per_table[t] > 0;
-		if (!changed[t])
-			continue;
-		next[t].flows = malloc((per_table[t] ? per_table[t] : 1) * sizeof(*next[t].flows));
-		if (next[t].flows == NULL)
-			goto out_free;
-		for (uint32_t r = 0; r < tables[t].n; r++)
-			garbage[n_garbage++] = tables[t].flows[r];
-	}
-	for (i = 0; i < n; i++) {
-		struct psw_flow *f = flow_create(&specs[i]);
-
-		if (f == NULL)
-			goto out_free_new;
-		next[f->table_id].flows[next[f->table_id].n++] = f;
-	}
-	for (t = 0; t < PSW_MAX_TABLES; t++)
-		if (changed[t])
-			keep_newest(&next[t], garbage, &n_garbage);
-	ret = publish(changed, next, garbage, n_garbage);
-	if (ret < 0)
-		snprintf(err, elen, "out of memory building flow tables");
-	free(garbage);
-	free(next);
-	return ret;
-
-out_free_new:
-	for (t = 0; t < PSW_MAX_TABLES; t++)
-		for (uint32_t r = 0; r < next[t].n; r++)
-			flow_free(next[t].flows[r]);
-out_free:
-	for (t = 0; t < PSW_MAX_TABLES; t++)
-		free(next[t].flows);
-	free(garbage);
-	free(next);
-	snprintf(err, elen, "out of memory");
-	return ret;
 }
