@@ -302,6 +302,17 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 		if (parse_ipv4_prefix(val, src ? &k->nw_src : &k->nw_dst,
 			    src ? &m->nw_src : &m->nw_dst) < 0)
 			return fail(err, elen, "bad IPv4 address or prefix '%s'", val);
+	} else if (strcmp(key, "arp_spa") == 0 || strcmp(key, "arp_tpa") == 0) {
+		bool src = strcmp(key, "arp_spa") == 0;
+
+		if (parse_ipv4_prefix(val, src ? &k->nw_src : &k->nw_dst,
+			    src ? &m->nw_src : &m->nw_dst) < 0)
+			return fail(err, elen, "bad IPv4 address or prefix '%s'", val);
+	} else if (strcmp(key, "arp_op") == 0) {
+		if (parse_uint(val, UINT8_MAX, &v) < 0 || v == 0)
+			return fail(err, elen, "arp_op must be 1 to 255, not '%s'", val);
+		k->nw_proto = (uint8_t)v;
+		m->nw_proto = UINT8_MAX;
 	} else if (strcmp(key, "nw_proto") == 0 || strcmp(key, "ip_proto") == 0) {
 		if (parse_uint(val, UINT8_MAX, &v) < 0)
 			return fail(err, elen, "nw_proto must be 0 to 255, not '%s'", val);
@@ -355,11 +366,15 @@ static int check_prerequisites(const struct flow_spec *sp, char *err, size_t ele
 {
 	const struct psw_flow_key *k = &sp->match, *m = &sp->mask;
 	bool ip = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0800);
+	bool arp = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806);
 	bool l4 = ip && m->nw_proto == UINT8_MAX &&
 		(k->nw_proto == 6 || k->nw_proto == 17 || k->nw_proto == 132 || k->nw_proto == 1);
 
-	if ((m->nw_src || m->nw_dst || m->nw_proto || m->nw_frag) && !ip)
-		return fail(err, elen, "IPv4 fields need ip (dl_type=0x0800)");
+	// arp_spa, arp_tpa and arp_op share nw_src, nw_dst and nw_proto
+	if (arp && m->nw_frag)
+		return fail(err, elen, "nw_frag needs ip (dl_type=0x0800)");
+	if ((m->nw_src || m->nw_dst || m->nw_proto || m->nw_frag) && !ip && !arp)
+		return fail(err, elen, "IPv4 fields need ip (dl_type=0x0800), ARP fields need arp");
 	if ((m->tp_src || m->tp_dst) && !l4)
 		return fail(err, elen, "L4 ports need tcp, udp, sctp or icmp");
 	if (m->tcp_flags && !(l4 && k->nw_proto == 6))
@@ -655,10 +670,12 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 		out(&f, "arp");
 	else if (m->dl_type != 0)
 		out(&f, "dl_type=0x%04x", rte_be_to_cpu_16(k->dl_type));
-	out_ip(&f, "nw_src", k->nw_src, m->nw_src);
-	out_ip(&f, "nw_dst", k->nw_dst, m->nw_dst);
+	bool arp = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806);
+
+	out_ip(&f, arp ? "arp_spa" : "nw_src", k->nw_src, m->nw_src);
+	out_ip(&f, arp ? "arp_tpa" : "nw_dst", k->nw_dst, m->nw_dst);
 	if (m->nw_proto != 0 && proto == NULL)
-		out(&f, "nw_proto=%u", k->nw_proto);
+		out(&f, arp ? "arp_op=%u" : "nw_proto=%u", k->nw_proto);
 	if (m->nw_frag != 0) {
 		const char *fr = "no";
 

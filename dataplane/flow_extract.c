@@ -118,6 +118,23 @@ static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, 
 	return extract_l4(p + ihl, total - ihl, proto, r);
 }
 
+// ARP for IPv4 over Ethernet puts its sender and target addresses in nw_src
+// and nw_dst and its opcode in nw_proto, as Open vSwitch does (arp_spa,
+// arp_tpa, arp_op). Any other ARP is still a valid frame, switched at L2.
+static inline void extract_arp(const uint8_t *p, uint32_t len, struct l34 *r)
+{
+	static const uint8_t ipv4_over_eth[6] = {0, 1, 0x08, 0x00, 6, 4};
+	uint16_t op;
+
+	if (len < 28 || memcmp(p, ipv4_over_eth, sizeof(ipv4_over_eth)) != 0)
+		return;
+	op = rte_be_to_cpu_16(load16(p + 6));
+	if (op > UINT8_MAX)
+		return;
+	r->addrs = load32(p + 14) | (uint64_t)load32(p + 24) << 32;
+	r->proto = op;
+}
+
 enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in_port,
 	struct psw_flow_key *key)
 {
@@ -147,6 +164,8 @@ enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in
 		ret = extract_ipv4(data + off, len - off, &r);
 		if (ret != PSW_DROP_NONE)
 			r.ports = 0;
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		extract_arp(data + off, len - off, &r);
 	}
 out:
 	key->w[0] = load64(data);

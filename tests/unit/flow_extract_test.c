@@ -143,10 +143,23 @@ static void test_non_ip_and_qinq(void **state)
 
 	(void)state;
 	f[12] = 0x08;
-	f[13] = 0x06; // ARP: L2 fields only
+	f[13] = 0x06; // ARP of no known hardware/protocol type: L2 fields only
 	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
 	assert_int_equal(k.dl_type, RTE_BE16(0x0806));
 	assert_int_equal(k.nw_src, 0);
+	// IPv4 over Ethernet: spa, tpa and the opcode land in nw_src, nw_dst, nw_proto
+	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+		2, 0, 0, 0, 0, 2, 10, 0, 0, 2};
+	memcpy(f + 14, arp, sizeof(arp));
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_src, RTE_BE32(0x0a000001));
+	assert_int_equal(k.nw_dst, RTE_BE32(0x0a000002));
+	assert_int_equal(k.nw_proto, 2);
+	// truncated: still switched at L2, no addresses read past the end
+	assert_int_equal(flow_extract(f, 14 + 27, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_src, 0);
+	assert_int_equal(k.nw_proto, 0);
+	memset(f + 14, 0, sizeof(arp));
 	// 802.1ad outer tag, 802.1Q inner: matched on the outer tag
 	f[12] = 0x88; f[13] = 0xa8; f[14] = 0x00; f[15] = 0x64; f[16] = 0x81; f[17] = 0x00;
 	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_NONE);

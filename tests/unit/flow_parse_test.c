@@ -80,6 +80,9 @@ static void test_roundtrips(void **state)
 	roundtrip("ip,nw_frag=later,actions=resubmit(,2)", "priority=32768,ip,nw_frag=later", "goto_table:2");
 	roundtrip("dl_type=0x88cc,priority=0,actions=", "priority=0,dl_type=0x88cc", "drop");
 	roundtrip("sctp,tp_dst=36412,actions=output:pod2", "priority=32768,sctp,tp_dst=36412", NULL);
+	roundtrip("in_port=pod1,arp,arp_spa=10.1.0.5,arp_op=1,actions=normal",
+		"priority=32768,in_port=pod1,arp,arp_spa=10.1.0.5,arp_op=1", "NORMAL");
+	roundtrip("arp,arp_tpa=10.1.0.0/16,actions=drop", "priority=32768,arp,arp_tpa=10.1.0.0/16", "drop");
 }
 
 static void refused(const char *text, const char *why)
@@ -117,6 +120,9 @@ static void test_errors(void **state)
 	refused("actions=push_vlan:0x0800", "push_vlan takes");
 	refused("tp_dst=80,actions=drop", "L4 ports need");
 	refused("actions=output:1,,output:2", "empty action");
+	refused("arp_spa=10.0.0.1,actions=drop", "ARP fields need arp");
+	refused("arp,arp_op=0,actions=drop", "arp_op must be");
+	refused("arp,nw_frag=yes,actions=drop", "nw_frag needs ip");
 }
 
 static void test_filter(void **state)
