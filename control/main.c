@@ -6,6 +6,7 @@
 #include "fdb_ctl.h"
 #include "flow_table.h"
 #include "log.h"
+#include "pending_del.h"
 #include "pmd.h"
 #include "pmd_ctl.h"
 #include "port_ctl.h"
@@ -142,6 +143,7 @@ static void control_loop(void)
 		if (now - last_age >= 1000) {
 			fdb_age();
 			flow_table_expire();
+			pending_del_run();
 			last_age = now;
 		}
 	}
@@ -194,8 +196,10 @@ int main(int argc, char **argv)
 		goto out_eal;
 	if (api_init(cfg.control_socket) < 0)
 		goto out_pmds;
+	pending_del_init(cfg.control_socket);
 	if (cfg.restore)
 		port_restore();
+	pending_del_run();
 	if (config_apply(&cfg, err, sizeof(err)) < 0) {
 		LOG_ERR("cannot apply the configuration", KV_STR("err", err));
 		goto out_api;

@@ -4,7 +4,9 @@
 #include "fdb_ctl.h"
 #include "log.h"
 #include "pmd.h"
+#include "pending_del.h"
 #include "pmd_ctl.h"
+#include "pod_port.h"
 #include "vhost_ctl.h"
 
 #include <errno.h>
@@ -343,6 +345,8 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 	    (ret = opt_int(opts, "tag", 0, 4095, 0, &tag, err, elen)) < 0 ||
 	    (ret = opt_int(opts, "ofport", 0, PSW_MAX_PORTS - 1, 0, &req_ofport, err, elen)) < 0)
 		return ret;
+	if (pod_port_wanted(opts) && (ret = pod_port_check(opts, err, elen)) < 0)
+		return ret;
 	if (req_ofport != 0) {
 		if (port_by_ofport((uint16_t)req_ofport) != NULL)
 			return psw_errorf(err, elen, -EEXIST, "port number %ld is taken", req_ofport);
@@ -422,6 +426,14 @@ publish:
 		table_publish(NULL, p);
 		goto out_remove;
 	}
+	if (pod_port_wanted(opts)) {
+		ret = pod_port_attach(p, opts, err, elen);
+		if (ret < 0) {
+			table_publish(NULL, p);
+			pmd_ctl_assign_rxqs();
+			goto out_remove;
+		}
+	}
 	port_poll_links();
 	LOG_INFO(0, "port added", KV_STR("port", name), KV_INT("ofport", ofport),
 		KV_STR("type", type), KV_STR("devargs", c->devargs), KV_INT("rxqs", p->nb_rxq),
@@ -442,6 +454,8 @@ out_free:
 
 static void port_destroy(struct psw_port *p)
 {
+	if (pod_port_wanted(((struct port_ctl *)p->ctl)->options))
+		pod_port_detach(p);
 	// unpublish from the PMDs first: the grace periods in table_publish and
 	// pmd_ctl_assign_rxqs guarantee no PMD still polls or sends to it
 	table_publish(NULL, p);
@@ -552,6 +566,7 @@ json_t *port_show(void)
 		if (c->path[0] != '\0')
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "path",
 				json_string(c->path));
+		json_object_set(json_array_get(arr, json_array_size(arr) - 1), "options", c->options);
 	}
 	return arr;
 }
@@ -601,6 +616,10 @@ void port_restore(void)
 		const char *name = json_string_value(json_object_get(o, "name"));
 		const char *type = json_string_value(json_object_get(o, "type"));
 
+		if (pending_del_has(name)) {
+			LOG_INFO(0, "not restoring port: its deletion is pending", KV_STR("port", name));
+			continue;
+		}
 		if (port_add(name, type, json_object_get(o, "options"), err, sizeof(err)) < 0)
 			LOG_WARN("cannot restore port", KV_STR("port", name), KV_STR("err", err));
 	}

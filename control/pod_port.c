@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "pod_port.h"
+#include "errorf.h"
+#include "fdb_ctl.h"
+#include "flow_table.h"
+#include "log.h"
+#include "port_ctl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+// An address and at most 8 of them: a pod has one or two.
+#define POD_MAX_IPS 8
+// Allowed traffic of a pod outranks the default drop of its port; operators
+// override both with flows above 100.
+#define POD_PRIO_ALLOW 100
+#define POD_PRIO_DROP 90
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		    &end) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+// The address part of "10.88.0.5/16"; 'v4' tells which family it is.
+static int parse_ip(const char *s, char *addr, size_t len, bool *v4)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned char buf[16];
+
+	if (n == 0 || n >= len)
+		return -EINVAL;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, buf) == 1)
+		*v4 = true;
+	else if (inet_pton(AF_INET6, addr, buf) == 1)
+		*v4 = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+bool pod_port_wanted(const json_t *opts)
+{
+	return opts != NULL && json_object_get(opts, "mac") != NULL;
+}
+
+int pod_port_check(const json_t *opts, char *err, size_t elen)
+{
+	const json_t *mac = json_object_get(opts, "mac"), *ips = json_object_get(opts, "ips");
+	const json_t *sec = json_object_get(opts, "port_security"), *ip;
+	uint8_t m[6];
+	char addr[64];
+	bool v4;
+	size_t i;
+
+	if (!json_is_string(mac) || parse_mac(json_string_value(mac), m) < 0)
+		return psw_errorf(err, elen, -EINVAL, "option mac must be a MAC address like 0a:58:0a:58:00:05");
+	if (m[0] & 1)
+		return psw_errorf(err, elen, -EINVAL, "option mac %s is a multicast address",
+			json_string_value(mac));
+	if (sec != NULL && !json_is_boolean(sec))
+		return psw_errorf(err, elen, -EINVAL, "option port_security must be true or false");
+	if (ips == NULL)
+		return 0;
+	if (!json_is_array(ips) || json_array_size(ips) > POD_MAX_IPS)
+		return psw_errorf(err, elen, -EINVAL, "option ips must be a list of at most %d addresses",
+			POD_MAX_IPS);
+	json_array_foreach(ips, i, ip) {
+		if (!json_is_string(ip) || parse_ip(json_string_value(ip), addr, sizeof(addr), &v4) < 0)
+			return psw_errorf(err, elen, -EINVAL, "option ips: '%s' is not an IP address",
+				json_is_string(ip) ? json_string_value(ip) : "(not a string)");
+	}
+	return 0;
+}
+
+int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, size_t elen)
+{
+	const char *mac = json_string_value(json_object_get(opts, "mac"));
+	const json_t *ips = json_object_get(opts, "ips"), *ip, *sec;
+	struct flow_spec specs[2 * POD_MAX_IPS + 2];
+	unsigned n = 0;
+	char text[256], addr[64];
+	uint8_t m[6];
+	bool v4, security = true;
+	uint64_t cookie = POD_COOKIE(p->ofport);
+	size_t i;
+	int ret;
+
+	if ((ret = pod_port_check(opts, err, elen)) < 0)
+		return ret;
+	parse_mac(mac, m);
+	sec = json_object_get(opts, "port_security");
+	if (sec != NULL)
+		security = json_is_true(sec);
+
+#define ADD_FLOW(...)                                                                      \
+	do {                                                                               \
+		snprintf(text, sizeof(text), __VA_ARGS__);                                 \
+		ret = flow_parse(text, FLOW_PARSE_ADD, port_resolve, &specs[n], err, elen); \
+		if (ret < 0)                                                               \
+			return ret;                                                        \
+		n++;                                                                       \
+	} while (0)
+
+	if (!security) {
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=normal",
+			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport);
+	} else {
+		json_array_foreach(ips, i, ip) {
+			parse_ip(json_string_value(ip), addr, sizeof(addr), &v4);
+			if (!v4)
+				continue;
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ip,nw_src=%s,actions=normal",
+				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,arp,arp_spa=%s,actions=normal",
+				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
+		}
+		// The key holds no IPv6 addresses yet: IPv6 is checked by MAC only.
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,dl_type=0x86dd,actions=normal",
+			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=drop",
+			(unsigned long long)cookie, POD_PRIO_DROP, p->ofport);
+	}
+#undef ADD_FLOW
+	ret = fdb_add_static(m, p->vlan_tag, p->ofport, err, elen);
+	if (ret < 0)
+		return ret;
+	ret = flow_table_add(specs, n, err, elen);
+	if (ret < 0) {
+		fdb_del(m, p->vlan_tag);
+		return ret;
+	}
+	LOG_INFO(1, "pod port attached", KV_STR("port", p->name), KV_STR("mac", mac),
+		KV_INT("flows", n), KV_STR("port_security", security ? "on" : "off"));
+	return 0;
+}
+
+void pod_port_detach(const struct psw_port *p)
+{
+	struct flow_spec filter;
+
+	memset(&filter, 0, sizeof(filter));
+	filter.cookie = POD_COOKIE(p->ofport);
+	filter.cookie_mask = UINT64_MAX;
+	flow_table_del(&filter, false);
+}
