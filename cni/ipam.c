@@ -138,8 +138,10 @@ static int exchange(int wfd, int rfd, const char *in, size_t in_len, char **out,
 	return 0;
 }
 
-int ipam_exec(const struct cni_conf *conf, const struct cni_env *env, const char *command,
-	const char *cid, const char *ifname, json_t **result, struct cni_error *e)
+// Runs the plugin once with 'conf' as stdin, its cniVersion replaced by
+// 'version' when that is not NULL.
+static int run_ipam(const struct cni_conf *conf, const struct cni_env *env, const char *command,
+	const char *cid, const char *ifname, const char *version, json_t **result, struct cni_error *e)
 {
 	char bin[PATH_MAX], *in = NULL, *out = NULL;
 	struct child_env cenv;
@@ -154,7 +156,17 @@ int ipam_exec(const struct cni_conf *conf, const struct cni_env *env, const char
 	memset(&cenv, 0, sizeof(cenv));
 	if (ipam_find(conf, env->path, bin, sizeof(bin), e) < 0)
 		return -1;
-	in = json_dumps(conf->root, JSON_COMPACT);
+	if (version != NULL) {
+		json_t *copy = json_deep_copy(conf->root);
+
+		json_object_set_new(copy, "cniVersion", json_string(version));
+		// a prevResult of our version would confuse an older IPAM plugin
+		json_object_del(copy, "prevResult");
+		in = json_dumps(copy, JSON_COMPACT);
+		json_decref(copy);
+	} else {
+		in = json_dumps(conf->root, JSON_COMPACT);
+	}
 	if (child_env_build(&cenv, command, cid, ifname) < 0 || in == NULL || pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
 		cni_fail(e, CNI_ERR_IO, "cannot run IPAM plugin %s: %s", conf->ipam_type, strerror(errno));
 		goto out;
@@ -219,6 +231,52 @@ out:
 	free(out);
 	child_env_free(&cenv);
 	return ret;
+}
+
+// The newest version both this plugin and the IPAM plugin speak, from the
+// IPAM plugin's answer to VERSION. Returns NULL when there is none.
+static const char *common_version(const struct cni_conf *conf, const struct cni_env *env,
+	struct cni_error *e)
+{
+	static const char *const ours[] = {"1.1.0", "1.0.0", "0.4.0"};
+	static char chosen[16];
+	json_t *res = NULL, *v;
+	size_t i;
+
+	if (run_ipam(conf, env, "VERSION", NULL, NULL, NULL, &res, e) < 0)
+		return NULL;
+	for (unsigned k = 0; k < sizeof(ours) / sizeof(ours[0]); k++) {
+		json_array_foreach(json_object_get(res, "supportedVersions"), i, v) {
+			if (json_is_string(v) && strcmp(json_string_value(v), ours[k]) == 0) {
+				snprintf(chosen, sizeof(chosen), "%s", ours[k]);
+				json_decref(res);
+				return chosen;
+			}
+		}
+	}
+	json_decref(res);
+	cni_fail(e, CNI_ERR_INCOMPATIBLE_VERSION, "IPAM plugin %s speaks none of 0.4.0, 1.0.0, 1.1.0",
+		conf->ipam_type);
+	return NULL;
+}
+
+int ipam_exec(const struct cni_conf *conf, const struct cni_env *env, const char *command,
+	const char *cid, const char *ifname, json_t **result, struct cni_error *e)
+{
+	const char *version;
+
+	if (run_ipam(conf, env, command, cid, ifname, NULL, result, e) == 0)
+		return 0;
+	if (e->code != CNI_ERR_INCOMPATIBLE_VERSION)
+		return -1;
+	// An IPAM plugin older than the configuration (host-local of Debian 12
+	// stops at 1.0.0) gets the newest version it speaks; its result is read
+	// in either shape and written out in the configuration's.
+	memset(e, 0, sizeof(*e));
+	version = common_version(conf, env, e);
+	if (version == NULL)
+		return -1;
+	return run_ipam(conf, env, command, cid, ifname, version, result, e);
 }
 
 static bool is_v4(const char *addr)

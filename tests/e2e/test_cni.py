@@ -1,0 +1,451 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""pswitch-cni through the CNI protocol, run as a runtime runs it: every verb,
+every kind of bad input, and the packets of the pods it attaches."""
+
+import json
+import os
+import stat
+import subprocess
+import time
+import uuid
+
+from cni_util import CniTest, Netns, host_links, run_plugin, sh
+from harness import SLOW, Peer, Switch
+
+PY = "/usr/bin/python3"
+
+# Receives one UDP datagram on port 5000 and prints its payload in hex.
+UDP_RECV = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5000))
+s.settimeout(%f)
+print(s.recv(2048).hex(), flush=True)
+"""
+
+UDP_SEND = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(bytes.fromhex(sys.argv[2]), (sys.argv[1], 5000))
+"""
+
+
+def ping(ns, ip, count=2):
+    return ns.run("busybox", "ping", "-c", str(count), "-W", "2", ip, check=False).returncode == 0
+
+
+class Version(CniTest):
+    def test_version(self):
+        r = run_plugin("VERSION", {"cniVersion": "1.0.0"})
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json["cniVersion"], "1.1.0")
+        self.assertEqual(r.json["supportedVersions"], ["0.4.0", "1.0.0", "1.1.0"])
+
+
+class KernelPods(CniTest):
+    def check_result(self, r, version, ns):
+        self.assertEqual(r.rc, 0, r)
+        res = r.json
+        self.assertEqual(res["cniVersion"], version)
+        host, pod = res["interfaces"]
+        self.assertTrue(host["name"].startswith("psw") and len(host["name"]) == 15)
+        self.assertNotIn("sandbox", host)
+        self.assertEqual(pod["name"], "eth0")
+        self.assertEqual(pod["sandbox"], ns.path)
+        self.assertEqual(len(res["ips"]), 1)
+        ip = res["ips"][0]
+        self.assertEqual(ip["interface"], 1)
+        self.assertEqual(ip["gateway"], "10.77.0.1")
+        self.assertTrue(ip["address"].startswith("10.77.0.") and ip["address"].endswith("/24"))
+        if version == "0.4.0":
+            self.assertEqual(ip["version"], "4")
+        else:
+            self.assertNotIn("version", ip)
+        if version == "1.1.0":
+            self.assertEqual(pod["mtu"], 1500)
+        self.assertEqual(res["routes"], [{"dst": "0.0.0.0/0"}])
+        # what the result says is what the pod has
+        link = json.loads(ns.run("ip", "-j", "addr", "show", "eth0").stdout)[0]
+        self.assertEqual(link["address"], pod["mac"])
+        self.assertIn("UP", link["flags"])
+        addrs = ["%s/%d" % (a["local"], a["prefixlen"]) for a in link["addr_info"] if a["family"] == "inet"]
+        self.assertEqual(addrs, [ip["address"]])
+        routes = json.loads(ns.run("ip", "-j", "route", "show", "default").stdout)
+        self.assertEqual(routes[0]["gateway"], "10.77.0.1")
+        # and pswitchd has the port, for that MAC and address
+        port = self.sw.port(host["name"])
+        self.assertEqual(port["type"], "af_packet")
+        self.assertEqual(port["options"]["mac"], pod["mac"])
+        self.assertEqual(port["options"]["ips"], [ip["address"]])
+        self.assertEqual(port["options"]["cni"]["containerID"], self.cid)
+        return pod["mac"], ip["address"].split("/")[0], host["name"]
+
+    def test_add_every_version_then_ping_and_del(self):
+        pods = []
+        for version in ("0.4.0", "1.0.0", "1.1.0"):
+            r, ns, self.cid = self.add(self.conf(version=version))
+            pods.append((ns, self.cid, version) + self.check_result(r, version, ns))
+        # every pod reaches every other through pswitchd
+        for a in pods:
+            for b in pods:
+                if a is not b:
+                    self.assertTrue(ping(a[0], b[4]), "%s cannot reach %s" % (a[4], b[4]))
+        # the MAC table knows the pods statically: no flooding to reach them
+        fdb = self.sw.j("fdb-show")["entries"]
+        self.assertEqual(sorted(e["mac"] for e in fdb if e["static"]), sorted(p[3] for p in pods))
+        for ns, cid, version, _, _, _ in pods:
+            r = run_plugin("DEL", self.conf(version=version), cid=cid, netns=ns.path)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.stdout, "")
+        self.assertNothingLeft()
+
+    def test_port_security_drops_spoofed_addresses(self):
+        r, ns1, self.cid = self.add()
+        mac1, ip1, port1 = self.check_result(r, "1.0.0", ns1)
+        r, ns2, self.cid = self.add()
+        mac2, ip2, _ = self.check_result(r, "1.0.0", ns2)
+        self.assertTrue(ping(ns1, ip2))
+        # pod 1 takes an address that is not its own: nothing it sends from it passes
+        ns1.run("ip", "addr", "add", "10.77.0.200/24", "dev", "eth0")
+        before = self.sw.drops()["action_drop"]
+        ok = ns1.run("busybox", "ping", "-c", "2", "-W", "1", "-I", "10.77.0.200", ip2,
+                     check=False).returncode == 0
+        self.assertFalse(ok)
+        self.assertGreater(self.sw.drops()["action_drop"], before)
+        drop = [f for f in self.sw.flows() if f["priority"] == 90 and port1 in f["match"]]
+        self.assertGreater(drop[0]["n_packets"], 0)
+        # a pod without port security may
+        r, ns3, self.cid = self.add(self.conf(portSecurity=False))
+        self.assertEqual(r.rc, 0, r)
+        ns3.run("ip", "addr", "add", "10.77.0.201/24", "dev", "eth0")
+        self.assertTrue(ns3.run("busybox", "ping", "-c", "2", "-W", "2", "-I", "10.77.0.201", ip2,
+                                check=False).returncode == 0)
+
+    def test_mac_from_runtime_config_and_args(self):
+        r, ns, self.cid = self.add(self.conf(runtimeConfig={"mac": "02:12:34:56:78:9a"}))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json["interfaces"][1]["mac"], "02:12:34:56:78:9a")
+        r, ns, self.cid = self.add(args="IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=web-0;MAC=02:00:00:00:00:42;FOO=bar")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json["interfaces"][1]["mac"], "02:00:00:00:00:42")
+        port = self.sw.port(r.json["interfaces"][0]["name"])
+        self.assertEqual(port["options"]["cni"]["pod"], "ns1/web-0")
+
+    def test_chained_prev_result_is_kept(self):
+        prev = {"cniVersion": "1.0.0",
+                "interfaces": [{"name": "dummy0", "mac": "02:00:00:00:00:01", "sandbox": "/x"}],
+                "ips": [{"address": "192.168.5.5/24", "interface": 0}], "dns": {"nameservers": ["9.9.9.9"]}}
+        r, ns, self.cid = self.add(self.conf(prevResult=prev, dns={"nameservers": ["10.77.0.10"]}))
+        self.assertEqual(r.rc, 0, r)
+        res = r.json
+        self.assertEqual([i["name"] for i in res["interfaces"]][0], "dummy0")
+        self.assertEqual(len(res["interfaces"]), 3)
+        self.assertEqual(res["ips"][0]["address"], "192.168.5.5/24")
+        self.assertEqual(res["ips"][1]["interface"], 2)
+        self.assertEqual(res["dns"], {"nameservers": ["10.77.0.10"]})
+
+    def test_check(self):
+        r, ns, cid = self.add()
+        self.assertEqual(r.rc, 0, r)
+        conf = self.conf(prevResult=r.json)
+        ok = run_plugin("CHECK", conf, cid=cid, netns=ns.path)
+        self.assertEqual((ok.rc, ok.stdout), (0, ""), ok)
+        self.assertCniError(run_plugin("CHECK", self.conf(), cid=cid, netns=ns.path), 7, "prevResult")
+        # CHECK really looks: a route, an address, the MAC, the port
+        ns.run("ip", "route", "del", "default")
+        self.assertCniError(run_plugin("CHECK", conf, cid=cid, netns=ns.path), 102, "route 0.0.0.0/0")
+        ns.run("ip", "route", "add", "default", "via", "10.77.0.1")
+        ip = r.json["ips"][0]["address"]
+        ns.run("ip", "addr", "del", ip, "dev", "eth0")
+        self.assertCniError(run_plugin("CHECK", conf, cid=cid, netns=ns.path), 102, "lacks address " + ip)
+        ns.run("ip", "addr", "add", ip, "dev", "eth0")
+        ns.run("ip", "route", "add", "default", "via", "10.77.0.1")
+        self.assertEqual(run_plugin("CHECK", conf, cid=cid, netns=ns.path).rc, 0)
+        ns.run("ip", "link", "set", "eth0", "address", "02:99:99:99:99:99")
+        self.assertCniError(run_plugin("CHECK", conf, cid=cid, netns=ns.path), 102, "has MAC 02:99")
+        self.sw.ctl("del-port", r.json["interfaces"][0]["name"])
+        self.assertCniError(run_plugin("CHECK", conf, cid=cid, netns=ns.path), 102, "pswitchd has no port")
+
+    def test_del_is_idempotent(self):
+        # the netns already gone
+        r, ns, cid = self.add()
+        self.assertEqual(r.rc, 0, r)
+        ns.delete()
+        for _ in range(2):
+            d = run_plugin("DEL", self.conf(), cid=cid, netns=ns.path)
+            self.assertEqual(d.rc, 0, d)
+        # no netns given at all, and the port already removed by hand
+        r, ns, cid = self.add()
+        self.sw.ctl("del-port", r.json["interfaces"][0]["name"])
+        d = run_plugin("DEL", self.conf(), cid=cid, netns=None)
+        self.assertEqual(d.rc, 0, d)
+        # never added
+        d = run_plugin("DEL", self.conf(), cid="never-added", netns="/var/run/netns/none")
+        self.assertEqual(d.rc, 0, d)
+        self.assertNothingLeft()
+
+    def test_gc_removes_attachments_not_in_the_valid_list(self):
+        kept = []
+        gone = []
+        for i in range(4):
+            r, ns, cid = self.add(self.conf(version="1.1.0"))
+            self.assertEqual(r.rc, 0, r)
+            (kept if i % 2 == 0 else gone).append((cid, r.json))
+        # a port whose record was lost is found through pswitchd
+        lost_cid, lost = gone[1]
+        os.unlink(os.path.join(self.tmp, "state", "podnet", "%s-eth0.json" % lost_cid))
+        conf = self.conf(version="1.1.0")
+        conf["cni.dev/valid-attachments"] = [{"containerID": c, "ifname": "eth0"} for c, _ in kept]
+        r = run_plugin("GC", conf, ifname=None)
+        self.assertEqual((r.rc, r.stdout), (0, ""), r)
+        names = [p["name"] for p in self.pod_ports()]
+        self.assertEqual(sorted(names), sorted(res["interfaces"][0]["name"] for _, res in kept))
+        self.assertEqual(len(self.leases()), 2)
+        self.assertEqual(len(self.records()), 2)
+        for _, res in gone:
+            self.assertNotIn(res["interfaces"][0]["name"], host_links())
+        # GC is a verb of 1.1.0
+        self.assertCniError(run_plugin("GC", self.conf(version="1.0.0"), ifname=None), 1, "GC needs cniVersion 1.1.0")
+        conf["cni.dev/valid-attachments"] = []
+        self.assertEqual(run_plugin("GC", conf, ifname=None).rc, 0)
+        self.assertNothingLeft()
+
+    def test_status(self):
+        r = run_plugin("STATUS", self.conf(version="1.1.0"), ifname=None)
+        self.assertEqual((r.rc, r.stdout), (0, ""), r)
+        r = run_plugin("STATUS", self.conf(version="1.1.0", ipam={"type": "no-such-ipam"}), ifname=None)
+        self.assertCniError(r, 50, "no-such-ipam")
+        self.sw.stop()
+        r = run_plugin("STATUS", self.conf(version="1.1.0"), ifname=None)
+        self.assertCniError(r, 50, "pswitchd is not available")
+        self.sw = Switch()  # for tearDown
+
+    def test_multus_delegate_next_to_the_cluster_network(self):
+        # eth0 from the cluster network (the standard ptp plugin), net1 from
+        # a NetworkAttachmentDefinition that names pswitch, as Multus calls it
+        ns = self.new_netns()
+        cid = uuid.uuid4().hex
+        cluster = {"cniVersion": "1.0.0", "name": "cluster", "type": "ptp",
+                   "ipam": {"type": "host-local", "subnet": "10.78.0.0/24",
+                            "dataDir": os.path.join(self.tmp, "ipam-cluster")}}
+        multus_args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=nfv;K8S_POD_NAME=upf-0;K8S_POD_INFRA_CONTAINER_ID=" + cid
+        r = run_plugin("ADD", cluster, cid=cid, netns=ns.path, ifname="eth0", args=multus_args,
+                       plugin="/usr/lib/cni/ptp")
+        self.assertEqual(r.rc, 0, r)
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "cni",
+                               "net-attach-def.yaml")) as f:
+            self.assertIn('"type": "pswitch"', f.read())
+        nad = self.conf(kind="dpdk")
+        nad["ipam"]["subnet"] = "10.79.0.0/24"
+        r = run_plugin("ADD", nad, cid=cid, netns=ns.path, ifname="net1", args=multus_args)
+        self.assertEqual(r.rc, 0, r)
+        iface = r.json["interfaces"][0]
+        self.assertEqual(iface["name"], "net1")
+        self.assertTrue(iface["socketPath"].endswith("/%s/net1.sock" % cid[:12]))
+        port = [p for p in self.pod_ports()][0]
+        self.assertEqual(port["options"]["cni"]["pod"], "nfv/upf-0")
+        self.assertEqual(run_plugin("DEL", nad, cid=cid, netns=ns.path, ifname="net1", args=multus_args).rc, 0)
+        self.assertEqual(run_plugin("DEL", cluster, cid=cid, netns=ns.path, ifname="eth0",
+                                    plugin="/usr/lib/cni/ptp").rc, 0)
+        self.assertNothingLeft()
+
+
+class SwitchDown(CniTest):
+    def test_add_when_pswitchd_is_down_is_try_again_and_leaves_nothing(self):
+        self.sw.stop()
+        r, ns, cid = self.add()
+        self.assertCniError(r, 11, "try again later")
+        self.assertEqual(set(host_links()) - self.before_links, set())
+        self.assertEqual(self.leases(), [])
+        self.assertEqual(self.records(), [])
+        self.assertEqual(ns.run("ip", "-o", "link").stdout.count("\n"), 1)  # lo only
+        self.sw = Switch()
+
+    def test_del_when_pswitchd_is_down_is_finished_later(self):
+        run_dir = self.sw.dir
+        r, ns, cid = self.add()
+        self.assertEqual(r.rc, 0, r)
+        port = r.json["interfaces"][0]["name"]
+        r2, ns2, cid2 = self.add()
+        port2 = r2.json["interfaces"][0]["name"]
+        self.sw.stop()
+        d = run_plugin("DEL", self.conf(), cid=cid, netns=ns.path)
+        self.assertEqual(d.rc, 0, d)
+        self.assertTrue(os.path.exists(os.path.join(run_dir, "pending-del", port)))
+        self.assertNotIn(port, host_links())
+        self.assertEqual(len(self.leases()), 1)
+        # back up: the deleted pod's port is not restored, the other one is
+        self.sw = Switch(run_dir=run_dir, restore=True, log_name="pswitchd2.log")
+        names = [p["name"] for p in self.sw.j("show")["ports"]]
+        self.assertEqual(names, [port2])
+        self.assertFalse(os.path.exists(os.path.join(run_dir, "pending-del", port)))
+        # the restored pod still has its flows and forwards
+        self.assertEqual(len([f for f in self.sw.flows() if port2 in f["match"]]), 4)
+        # and a DEL that finds pswitchd running when it wrote its request
+        # earlier is finished within a second
+        os.makedirs(os.path.join(run_dir, "pending-del"), exist_ok=True)
+        open(os.path.join(run_dir, "pending-del", port2), "w").close()
+        deadline = time.time() + 5 * SLOW
+        while self.sw.j("show")["ports"] and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.sw.j("show")["ports"], [])
+        self.assertEqual(run_plugin("DEL", self.conf(), cid=cid2, netns=ns2.path).rc, 0)
+        self.assertNothingLeft()
+
+
+class BadInput(CniTest):
+    """Every refusal has the specification's code and leaves nothing behind."""
+
+    def refused(self, code, words, conf=None, raw=None, **kw):
+        ns = kw.pop("ns", None) or self.new_netns()
+        kw.setdefault("cid", uuid.uuid4().hex)
+        kw.setdefault("netns", ns.path)
+        r = run_plugin(kw.pop("command", "ADD"), conf if conf is not None else self.conf(),
+                       raw_stdin=raw, **kw)
+        self.assertCniError(r, code, words)
+        self.assertNothingLeft()
+        return r
+
+    def test_bad_configs(self):
+        self.refused(6, "not JSON", raw="{\"cniVersion\": ")
+        self.refused(6, "not a JSON object", raw="[1, 2]")
+        self.refused(6, "not JSON", raw="{\"cniVersion\": \"1.0.0\", \"name\": \"a\", \"name\": \"b\"}")
+        c = self.conf()
+        del c["cniVersion"]
+        self.refused(7, "no \"cniVersion\"", c)
+        self.refused(1, "0.3.1 is not supported", self.conf(version="0.3.1"))
+        self.refused(7, "network name", self.conf(name="../etc"))
+        self.refused(7, "\"kind\" must be", self.conf(kind="sriov"))
+        c = self.conf()
+        del c["ipam"]
+        self.refused(7, "no \"ipam\"", c)
+        self.refused(7, "must be a plugin name", self.conf(ipam={"type": "../../bin/sh"}))
+        self.refused(7, "not in CNI_PATH", self.conf(ipam={"type": "no-such-ipam"}))
+        self.refused(7, "\"mtu\" must be", self.conf(mtu=20))
+        self.refused(7, "\"mtu\" must be", self.conf(mtu="1500"))
+        self.refused(7, "\"vlan\" must be", self.conf(vlan=4095))
+        self.refused(7, "\"portSecurity\" must be", self.conf(portSecurity="yes"))
+        self.refused(7, "without '.' or '..'", self.conf(vhost={"socketDir": "/run/../etc"}))
+        self.refused(7, "without '.' or '..'", self.conf(vhost={"socketDir": "relative/dir"}))
+        self.refused(7, "longer than", self.conf(vhost={"socketDir": "/run/" + "x" * 70}))
+        self.refused(7, "mode", self.conf(vhost={"mode": "both"}))
+        self.refused(7, "octal mode", self.conf(vhost={"socketMode": "rwx"}))
+        self.refused(7, "owner", self.conf(vhost={"owner": "no-such-user-psw"}))
+        self.refused(7, "without '.' or '..'", self.conf(stateDir="/var/lib/../../tmp"))
+        self.refused(7, "\"runtimeConfig\" must be", self.conf(runtimeConfig="mac"))
+        self.refused(7, "not a unicast MAC", self.conf(runtimeConfig={"mac": "01:00:5e:00:00:01"}))
+        # IPAM's own refusal comes back with its code (999: host-local's own) and words
+        self.refused(999, "IPAM plugin host-local failed on ADD: no IP ranges", self.conf(ipam={"type": "host-local"}))
+
+    def test_bad_environment(self):
+        self.refused(4, "CNI_COMMAND is not set", command=None)
+        self.refused(4, "CNI_COMMAND 'FROB'", command="FROB")
+        self.refused(4, "CNI_CONTAINERID is not set", cid="")
+        self.refused(4, "is not a container ID", cid="../../etc/passwd")
+        self.refused(4, "is not a container ID", cid="-leadingdash")
+        self.refused(4, "is not an interface name", ifname="averyveryverylongname")
+        self.refused(4, "is not an interface name", ifname="../eth0")
+        self.refused(4, "is not an interface name", ifname="eth 0")
+        self.refused(4, "is not an interface name", ifname="..")
+        self.refused(4, "CNI_NETNS is not set", netns="")
+        self.refused(4, "not an absolute path", netns="var/run/netns/x")
+        self.refused(4, "CNI_PATH is not set", path=None)
+        self.refused(4, "unknown argument 'FOO'", args="FOO=bar")
+        self.refused(4, "not KEY=VALUE", args="IgnoreUnknown=1;junk")
+        self.refused(3, "network namespace", netns="/var/run/netns/does-not-exist-psw")
+
+    def test_interface_taken_in_the_pod_rolls_everything_back(self):
+        ns = self.new_netns()
+        ns.run("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "other0")
+        self.refused(101, "the pod has an interface of that name", ns=ns)
+
+    def test_dpdk_socket_directory_not_a_directory(self):
+        cid = uuid.uuid4().hex
+        vhu = os.path.join(self.tmp, "vhu")
+        os.makedirs(vhu)
+        os.symlink("/etc", os.path.join(vhu, cid[:12]))
+        r = run_plugin("ADD", self.conf(kind="dpdk"), cid=cid, netns=self.new_netns().path)
+        self.assertCniError(r, 5, "symlink is refused")
+        os.unlink(os.path.join(vhu, cid[:12]))
+        self.assertNothingLeft()
+
+
+class DpdkPods(CniTest):
+    KIND = "dpdk"
+
+    def test_dpdk_pod_exchanges_packets_with_a_kernel_pod(self):
+        conf = self.conf(version="1.1.0", vhost={"socketDir": os.path.join(self.tmp, "vhu"),
+                                                 "owner": 0, "group": "root", "dirMode": "0710"})
+        r, ns, cid = self.add(conf)
+        self.assertEqual(r.rc, 0, r)
+        iface = r.json["interfaces"][0]
+        sock = iface["socketPath"]
+        self.assertEqual(len(r.json["interfaces"]), 1)
+        self.assertEqual(iface["sandbox"], ns.path)
+        self.assertLess(len(sock), 108)
+        d = os.path.dirname(sock)
+        self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o710)
+        with open(os.path.join(d, "eth0.json")) as f:
+            info = json.load(f)
+        self.assertEqual(info["socket"], sock)
+        self.assertEqual(info["socketMode"], "server")
+        self.assertEqual(info["mac"], iface["mac"])
+        self.assertEqual(info["ips"], [r.json["ips"][0]["address"]])
+        self.assertEqual(info["gateway"], "10.77.0.1")
+        port = [p for p in self.pod_ports()][0]
+        self.assertEqual(port["type"], "vhost-user-client")
+        self.assertEqual(port["path"], sock)
+        dpdk_mac, dpdk_ip = info["mac"], info["ips"][0].split("/")[0]
+
+        kr, kns, kcid = self.add(self.conf(kind="kernel"))
+        self.assertEqual(kr.rc, 0, kr)
+        kmac = kr.json["interfaces"][1]["mac"]
+        kip = kr.json["ips"][0]["address"].split("/")[0]
+
+        from scapy.all import Ether, IP, UDP, raw
+        payload = bytes(range(64))
+        to_kernel = raw(Ether(src=dpdk_mac, dst=kmac) / IP(src=dpdk_ip, dst=kip) /
+                        UDP(sport=4000, dport=5000) / payload)
+        recv = subprocess.Popen(["ip", "netns", "exec", kns.name, PY, "-c", UDP_RECV % (20 * SLOW)],
+                                stdout=subprocess.PIPE, text=True)
+        # the pod's DPDK application: a virtio-user server on the socket
+        peer = Peer(self.sw, {"pod": sock}, ["sleep 500", "send pod %s 3" % to_kernel.hex(), "sleep 1500"],
+                    server=("pod",), linger_ms=2000)
+        peer.start(switch_ports=[port["name"]])
+        time.sleep(0.3)
+        kns.run("ip", "neigh", "add", dpdk_ip, "lladdr", dpdk_mac, "dev", "eth0")
+        kns.run(PY, "-c", UDP_SEND, dpdk_ip, payload[::-1].hex())
+        peer.wait()
+        out, _ = recv.communicate(timeout=30 * SLOW)
+        self.assertEqual(bytes.fromhex(out.strip()), payload)
+        got = [f for f in peer.rx["pod"] if f[12:14] == b"\x08\x00" and f[23] == 17]
+        self.assertTrue(got, "the DPDK pod received nothing")
+        self.assertEqual(got[0][:6], bytes.fromhex(dpdk_mac.replace(":", "")))
+        self.assertEqual(got[0][42:42 + 64], payload[::-1])
+
+        for c, n, k in ((cid, ns, "dpdk"), (kcid, kns, "kernel")):
+            self.assertEqual(run_plugin("DEL", self.conf(kind=k, version="1.1.0"), cid=c, netns=n.path).rc, 0)
+        self.assertNothingLeft()
+
+    def test_server_mode_socket_owner_and_mode(self):
+        conf = self.conf(vhost={"socketDir": os.path.join(self.tmp, "vhu"), "mode": "server",
+                                "socketMode": "0600", "owner": "nobody", "group": 0})
+        r, ns, cid = self.add(conf)
+        self.assertEqual(r.rc, 0, r)
+        sock = r.json["interfaces"][0]["socketPath"]
+        st = os.stat(sock)
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        import pwd
+        self.assertEqual(st.st_uid, pwd.getpwnam("nobody").pw_uid)
+        with open(os.path.join(os.path.dirname(sock), "eth0.json")) as f:
+            self.assertEqual(json.load(f)["socketMode"], "client")
+        port = self.pod_ports()[0]
+        self.assertEqual(port["type"], "vhost-user")
+        ok = run_plugin("CHECK", dict(conf, prevResult=r.json), cid=cid, netns=ns.path)
+        self.assertEqual(ok.rc, 0, ok)
+        os.unlink(sock)
+        self.assertCniError(run_plugin("CHECK", dict(conf, prevResult=r.json), cid=cid, netns=ns.path),
+                            102, "socket")
+        self.assertEqual(run_plugin("DEL", conf, cid=cid, netns=ns.path).rc, 0)
+        self.assertNothingLeft()
