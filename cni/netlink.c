@@ -3,7 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +78,27 @@ static void host_no_ipv6(const char *name)
 	}
 }
 
+// Turns one ethtool feature off. A veth hands the other end packets with
+// checksums left to "hardware" and segments of up to 64 KiB; pswitchd reads
+// them through af_packet as they are, and the receiving pod would drop them.
+// So the pod's end computes checksums and segments in software, and the host
+// end coalesces nothing.
+static int ethtool_off(const char *ifname, uint32_t cmd)
+{
+	struct ethtool_value ev = {.cmd = cmd, .data = 0};
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 static int link_up(struct nl_sock *sk, const char *name)
 {
 	struct rtnl_link *link = NULL, *change;
@@ -130,6 +155,7 @@ int veth_create(int nsfd, const char *host, const char *ifname, const uint8_t ma
 		goto out;
 	}
 	host_no_ipv6(host);
+	ethtool_off(host, ETHTOOL_SGRO);
 	nlret = link_up(sk, host);
 	if (nlret < 0) {
 		cni_fail(e, CNI_ERR_NETLINK, "cannot bring %s up: %s", host, nl_geterror(nlret));
@@ -298,6 +324,12 @@ int netns_configure(int nsfd, const char *ifname, const struct cni_addrs *a,
 				ifname, nl_geterror(nlret));
 			goto out;
 		}
+	}
+	if ((nlret = ethtool_off(ifname, ETHTOOL_STXCSUM)) < 0 ||
+	    (nlret = ethtool_off(ifname, ETHTOOL_STSO)) < 0) {
+		cni_fail(e, CNI_ERR_NETLINK, "cannot turn checksum and segmentation offload off on %s: %s",
+			ifname, strerror(-nlret));
+		goto out;
 	}
 	nlret = link_up(sk, ifname);
 	if (nlret < 0) {

@@ -29,6 +29,8 @@ packages=(
 	libnl-route-3-dev liburcu-dev libcurl4-openssl-dev
 	# tests and tools
 	libcmocka-dev python3 python3-scapy jq iproute2 procps
+	# the CNI plugin's end-to-end tests: a real runtime and IPAM plugin
+	podman containernetworking-plugins runc busybox-static
 )
 missing=()
 for p in "${packages[@]}"; do
