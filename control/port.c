@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "port_ctl.h"
+#include "afpacket_ctl.h"
 #include "errorf.h"
 #include "fdb_ctl.h"
 #include "log.h"
@@ -198,8 +199,8 @@ static int build_devargs(struct port_ctl *c, uint16_t ofport, json_t *opts, long
 		if (strlen(iface) > 15 || strchr(iface, ',') != NULL)
 			return psw_errorf(err, elen, -EINVAL, "bad interface name '%s'", iface);
 		if (c->type[0] == 'a')
-			n = snprintf(c->devargs, sizeof(c->devargs),
-				"net_af_packet_psw%u,iface=%s,qpairs=%ld", ofport, iface, queues);
+			n = snprintf(c->devargs, sizeof(c->devargs), "af_packet:iface=%s,queues=%ld", iface,
+				queues);
 		else
 			n = snprintf(c->devargs, sizeof(c->devargs), "net_tap_psw%u,iface=%s",
 				ofport, iface);
@@ -278,6 +279,25 @@ static int ethdev_setup(struct psw_port *p, uint16_t eth_port, long queues, char
 static bool is_vhost(const struct port_ctl *c)
 {
 	return strncmp(c->type, "vhost-user", 10) == 0;
+}
+
+static int afpacket_setup(struct psw_port *p, json_t *opts, long queues, char *err, size_t elen)
+{
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+	long frames;
+	int ret;
+
+	ret = opt_int(opts, "frames", 16, 8192, 256, &frames, err, elen);
+	if (ret < 0)
+		return ret;
+	ret = afpacket_open(p, opt_str(opts, "iface"), (unsigned)queues, (unsigned)frames, err, elen);
+	if (ret < 0)
+		return ret;
+	p->tx_shared = p->nb_txq < n_pmds;
+	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
+		rte_spinlock_init(&p->txq_locks[i]);
+	*(uint16_t *)&p->eth_port = UINT16_MAX;
+	return 0;
 }
 
 static int vhost_setup(struct psw_port *p, struct port_ctl *c, long queues, char *err,
@@ -391,6 +411,12 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 			goto out_free;
 		goto publish;
 	}
+	if (strcmp(c->type, "af_packet") == 0) {
+		ret = afpacket_setup(p, opts, queues, err, elen);
+		if (ret < 0)
+			goto out_free;
+		goto publish;
+	}
 	ret = rte_dev_probe(c->devargs);
 	if (ret < 0) {
 		ret = psw_errorf(err, elen, ret, "cannot create device '%s': %s", c->devargs,
@@ -445,6 +471,8 @@ publish:
 out_remove:
 	if (p->kind == PSW_PORT_VHOST)
 		vhost_port_stop(p, c->path);
+	else if (p->kind == PSW_PORT_AFPACKET)
+		afpacket_close(p);
 	else
 		ethdev_remove(eth_port);
 out_free:
@@ -463,6 +491,8 @@ static void port_destroy(struct psw_port *p)
 	fdb_flush_port(p->ofport);
 	if (p->kind == PSW_PORT_VHOST)
 		vhost_port_stop(p, ((struct port_ctl *)p->ctl)->path);
+	else if (p->kind == PSW_PORT_AFPACKET)
+		afpacket_close(p);
 	else
 		ethdev_remove(p->eth_port);
 	port_free(p);
@@ -507,6 +537,9 @@ void port_poll_links(void)
 		if (p->kind == PSW_PORT_VHOST) {
 			up = p->vid >= 0;
 			c->link_speed = RTE_ETH_SPEED_NUM_10G;
+		} else if (p->kind == PSW_PORT_AFPACKET) {
+			up = afpacket_link_up(p);
+			c->link_speed = RTE_ETH_SPEED_NUM_10G;
 		} else {
 			if (rte_eth_link_get_nowait(p->eth_port, &link) < 0)
 				continue;
@@ -543,8 +576,16 @@ json_t *port_show(void)
 			sum.tx_bytes += p->stats[j].tx_bytes;
 			sum.tx_dropped += p->stats[j].tx_dropped;
 		}
-		if (p->kind == PSW_PORT_ETHDEV)
+		if (p->kind == PSW_PORT_ETHDEV) {
 			rte_eth_stats_get(p->eth_port, &es);
+		} else if (p->kind == PSW_PORT_AFPACKET) {
+			uint64_t kdrops, too_long, no_mbuf;
+
+			afpacket_drops(p, &kdrops, &too_long, &no_mbuf);
+			c->afp_kernel_drops += kdrops;
+			es.imissed = c->afp_kernel_drops + no_mbuf;
+			es.ierrors = too_long;
+		}
 		for (uint16_t q = 0; q < p->nb_rxq; q++) {
 			int pmd = c->rxq_pmd[q];
 

@@ -19,6 +19,7 @@ struct port_ctl {
 	int16_t rxq_pin[PSW_MAX_RXQ]; // PMD index the queue is pinned to, or -1
 	int16_t rxq_pmd[PSW_MAX_RXQ]; // PMD index polling it now, or -1
 	uint64_t link_speed;
+	uint64_t afp_kernel_drops;     // af_packet: the kernel's counter resets when read
 	bool link_logged;
 };
 

@@ -38,7 +38,10 @@ enum psw_vlan_mode {
 enum psw_port_kind {
 	PSW_PORT_ETHDEV, // any DPDK ethdev: rte_eth_rx_burst / tx_burst
 	PSW_PORT_VHOST,  // vhost-user through rte_vhost (dataplane/vhost.h)
+	PSW_PORT_AFPACKET, // a kernel interface through AF_PACKET rings (dataplane/afpacket.h)
 };
+
+struct psw_afp;
 
 struct psw_port {
 	const uint16_t ofport;
@@ -53,6 +56,7 @@ struct psw_port {
 	uint8_t vlan_mode;
 	uint16_t vlan_tag;              // access ports
 	rte_spinlock_t txq_locks[PSW_MAX_RXQ];
+	struct psw_afp *afp;            // af_packet: the rings
 	struct port_pmd_stats *stats;   // n_pmds slots
 	struct rxq_stats rxq_stats[PSW_MAX_RXQ];
 	char name[PSW_PORT_NAME_MAX];

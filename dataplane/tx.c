@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "tx.h"
+#include "afpacket.h"
 #include "vhost.h"
 
 static void tx_drop(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n,
@@ -42,6 +43,8 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 		rte_spinlock_lock((rte_spinlock_t *)&p->txq_locks[q]);
 	if (p->kind == PSW_PORT_VHOST)
 		sent = vhost_tx(p, q, b->pkts, b->n);
+	else if (p->kind == PSW_PORT_AFPACKET)
+		sent = afp_tx(p, q, b->pkts, b->n);
 	else
 		sent = rte_eth_tx_burst(p->eth_port, q, b->pkts, b->n);
 	if (p->tx_shared)
@@ -52,8 +55,8 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 		pmd->stats.drops[PSW_DROP_TX_FULL] += (uint64_t)(b->n - sent);
 		st->tx_dropped += (uint64_t)(b->n - sent);
 	}
-	// vhost copies into the guest: every buffer is ours to free, at once
-	if (p->kind == PSW_PORT_VHOST)
+	// vhost and af_packet copy: every buffer is ours to free, at once
+	if (p->kind == PSW_PORT_VHOST || p->kind == PSW_PORT_AFPACKET)
 		rte_pktmbuf_free_bulk(b->pkts, b->n);
 	else if (unlikely(sent < b->n))
 		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned)(b->n - sent));

@@ -5,6 +5,7 @@
 #include "classifier.h"
 #include "pmd.h"
 #include "tx.h"
+#include "afpacket.h"
 #include "vhost.h"
 
 #include <rte_cycles.h>
@@ -153,6 +154,8 @@ int pmd_main(void *arg)
 			const struct pmd_rxq *rxq = &set->q[i];
 			uint16_t n = rxq->port->kind == PSW_PORT_VHOST ?
 				vhost_rx(rxq->port, rxq->queue, pmd->pool, pkts, PSW_BURST) :
+				rxq->port->kind == PSW_PORT_AFPACKET ?
+				afp_rx(rxq->port, rxq->queue, pmd->pool, pkts, PSW_BURST) :
 				rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, PSW_BURST);
 			uint64_t t1;
 

@@ -449,3 +449,37 @@ class DpdkPods(CniTest):
                             102, "socket")
         self.assertEqual(run_plugin("DEL", conf, cid=cid, netns=ns.path).rc, 0)
         self.assertNothingLeft()
+
+
+def proc_status(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class Leaks(CniTest):
+    def test_100_pods_attached_and_detached_leave_no_leak(self):
+        pid = self.sw.proc.pid
+        namespaces = [self.new_netns() for _ in range(50)]
+        samples = []
+        for rnd in range(3):
+            pods = []
+            for i, ns in enumerate(namespaces):
+                for kind, ifname in (("kernel", "eth0"), ("dpdk", "net1")):
+                    cid = "leak-%d-%d" % (rnd, i)
+                    r = run_plugin("ADD", self.conf(kind=kind), cid=cid, netns=ns.path, ifname=ifname)
+                    self.assertEqual(r.rc, 0, r)
+                    pods.append((kind, cid, ns, ifname))
+            self.assertEqual(len(self.pod_ports()), 100)
+            self.assertEqual(len(self.leases()), 100)
+            for kind, cid, ns, ifname in pods:
+                r = run_plugin("DEL", self.conf(kind=kind), cid=cid, netns=ns.path, ifname=ifname)
+                self.assertEqual(r.rc, 0, r)
+            self.assertNothingLeft()
+            samples.append((len(os.listdir("/proc/%d/fd" % pid)), proc_status(pid, "VmRSS")))
+        # the first round warms caches and pools; after it, nothing grows
+        fds = [s[0] for s in samples]
+        self.assertEqual(fds[1], fds[2], samples)
+        self.assertLess(samples[2][1] - samples[1][1], 4096, "pswitchd grew by more than 4 MiB: %s" % samples)

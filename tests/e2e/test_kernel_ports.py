@@ -96,6 +96,30 @@ class KernelPorts(SwitchTest):
         self.assertEqual(self.sw.port("k")["type"], "af_packet")
         self.exchange("k", self.veth + "b", "02:00:00:00:02:02")
 
+    def test_af_packet_keeps_vlan_tags_the_kernel_took_out(self):
+        # the kernel hands a packet socket tagged frames with the tag taken
+        # out (VLAN acceleration); the port puts it back where it was
+        self.sw.ctl("add-port", "k", "af_packet", "iface=%sa" % self.veth)
+        self.sw.ctl("add-flow", "in_port=k,actions=output:pod")
+        self.sw.wait_links(["k"])
+        p = self.peer(["sleep 1500"], linger_ms=500)
+        p.start()
+        time.sleep(0.3)
+        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        tx.bind((self.veth + "b", 0))
+        from scapy.all import Dot1Q, Dot1AD
+        frames = [raw(Ether(src="02:00:00:00:02:02", dst=POD) / Dot1Q(vlan=42, prio=5) / IP(src="10.9.0.2", dst="10.9.0.1") /
+                      UDP(sport=7, dport=9) / bytes(range(30))),
+                  raw(Ether(src="02:00:00:00:02:02", dst=POD) / Dot1Q(vlan=7) / Dot1Q(vlan=8) / IP() / UDP() / b"qinq"),
+                  raw(Ether(src="02:00:00:00:02:02", dst=POD) / IP(src="10.9.0.2", dst="10.9.0.1") / UDP() / bytes(1400))]
+        for f in frames:
+            tx.send(f)
+        tx.close()
+        p.wait()
+        # (the kernel's own IPv6 chatter on the veth comes through too)
+        mine = [f for f in p.rx["pod"] if f[6:12] == bytes.fromhex("020000000202")]
+        self.assertEqual(mine, frames)
+
     def test_tap(self):
         tap = "pswtap%d" % (os.getpid() % 1000)
         self.sw.ctl("add-port", "t", "tap", "iface=" + tap)

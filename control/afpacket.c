@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "afpacket_ctl.h"
+#include "errorf.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <net/ethernet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+
+// Frames big enough for a 1500-byte MTU plus a VLAN tag after the ring's
+// header; interfaces with larger MTUs get larger frames.
+static uint32_t frame_size_for(int mtu)
+{
+	uint32_t need = (uint32_t)TPACKET_ALIGN(TPACKET2_HDRLEN) + 14 + 4 + (uint32_t)mtu, size = 2048;
+
+	while (size < need)
+		size <<= 1;
+	return size;
+}
+
+static int iface_mtu(const char *iface, int *mtu)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ret = ioctl(fd, SIOCGIFMTU, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	*mtu = ifr.ifr_mtu;
+	return ret;
+}
+
+static void queue_close(struct afp_queue *q)
+{
+	if (q->map != NULL && q->map != MAP_FAILED)
+		munmap(q->map, q->map_len);
+	if (q->fd >= 0)
+		close(q->fd);
+	q->map = NULL;
+	q->fd = -1;
+}
+
+static int queue_open(struct afp_queue *q, int ifindex, uint32_t frame_size, unsigned frames,
+	int fanout_id, char *err, size_t elen)
+{
+	struct tpacket_req req = {
+		.tp_block_size = frame_size * 16,
+		.tp_frame_size = frame_size,
+	};
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex,
+	};
+	struct packet_mreq mr = {.mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC};
+	int v2 = TPACKET_V2, one = 1, fanout;
+
+	req.tp_block_nr = (frames + 15) / 16;
+	req.tp_frame_nr = req.tp_block_nr * 16;
+	q->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (q->fd < 0)
+		return psw_errorf(err, elen, -errno, "cannot open a packet socket: %s", strerror(errno));
+	// our own transmissions are not received back; a malformed frame in the
+	// tx ring is skipped rather than blocking it
+	if (setsockopt(q->fd, SOL_PACKET, PACKET_VERSION, &v2, sizeof(v2)) < 0 ||
+	    setsockopt(q->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) < 0 ||
+	    setsockopt(q->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0 ||
+	    setsockopt(q->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0)
+		return psw_errorf(err, elen, -errno, "cannot set up packet rings: %s", strerror(errno));
+	setsockopt(q->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	setsockopt(q->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	q->map_len = (size_t)req.tp_block_size * req.tp_block_nr * 2;
+	q->map = mmap(NULL, q->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, q->fd, 0);
+	if (q->map == MAP_FAILED)
+		return psw_errorf(err, elen, -errno, "cannot map packet rings: %s", strerror(errno));
+	q->rx = (struct afp_ring){.base = q->map, .frames = req.tp_frame_nr, .frame_size = frame_size};
+	q->tx = (struct afp_ring){.base = (uint8_t *)q->map + q->map_len / 2,
+		.frames = req.tp_frame_nr, .frame_size = frame_size};
+	if (bind(q->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return psw_errorf(err, elen, -errno, "cannot bind to the interface: %s", strerror(errno));
+	if (setsockopt(q->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return psw_errorf(err, elen, -errno, "cannot make the interface promiscuous: %s",
+			strerror(errno));
+	if (fanout_id >= 0) {
+		fanout = fanout_id | (PACKET_FANOUT_HASH << 16);
+		if (setsockopt(q->fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof(fanout)) < 0)
+			return psw_errorf(err, elen, -errno, "cannot spread the interface over queues: %s",
+				strerror(errno));
+	}
+	return 0;
+}
+
+int afpacket_open(struct psw_port *p, const char *iface, unsigned queues, unsigned frames,
+	char *err, size_t elen)
+{
+	struct psw_afp *a;
+	int ifindex = (int)if_nametoindex(iface), mtu = 1500, ret;
+	uint32_t fsize;
+
+	if (ifindex == 0)
+		return psw_errorf(err, elen, -ENODEV, "no interface '%s'", iface);
+	ret = iface_mtu(iface, &mtu);
+	if (ret < 0)
+		return psw_errorf(err, elen, ret, "cannot read the MTU of '%s'", iface);
+	fsize = frame_size_for(mtu);
+	a = rte_zmalloc("psw_afp", sizeof(*a), RTE_CACHE_LINE_SIZE);
+	if (a == NULL)
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
+	a->ifindex = ifindex;
+	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
+		a->q[i].fd = -1;
+	p->afp = a;
+	for (unsigned i = 0; i < queues; i++) {
+		// a fanout group id unique to the port: its index in the kernel
+		ret = queue_open(&a->q[i], ifindex, fsize, frames, queues > 1 ? (ifindex & 0xffff) : -1,
+			err, elen);
+		if (ret < 0) {
+			afpacket_close(p);
+			return ret;
+		}
+	}
+	p->kind = PSW_PORT_AFPACKET;
+	p->nb_rxq = (uint16_t)queues;
+	p->nb_txq = (uint16_t)queues;
+	return 0;
+}
+
+void afpacket_close(struct psw_port *p)
+{
+	if (p->afp == NULL)
+		return;
+	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
+		queue_close(&p->afp->q[i]);
+	rte_free(p->afp);
+	p->afp = NULL;
+}
+
+bool afpacket_link_up(const struct psw_port *p)
+{
+	char name[IF_NAMESIZE];
+	struct ifreq ifr;
+	int fd;
+	bool up = false;
+
+	if (p->afp == NULL || if_indextoname((unsigned)p->afp->ifindex, name) == NULL)
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	close(fd);
+	return up;
+}
+
+void afpacket_drops(const struct psw_port *p, uint64_t *kernel_drops, uint64_t *too_long,
+	uint64_t *no_mbuf)
+{
+	*kernel_drops = *too_long = *no_mbuf = 0;
+	if (p->afp == NULL)
+		return;
+	for (unsigned i = 0; i < p->nb_rxq; i++) {
+		const struct afp_queue *q = &p->afp->q[i];
+		struct tpacket_stats st;
+		socklen_t len = sizeof(st);
+
+		// the kernel's counters reset when read: the caller accumulates
+		if (getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+			*kernel_drops += st.tp_drops;
+		*too_long += q->rx_too_long;
+		*no_mbuf += q->rx_no_mbuf;
+	}
+}
