@@ -683,6 +683,13 @@ Commands: every command line is built in `perf/compare.py` (`Generator`,
 """ % (" --quick" if args.quick else "", datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), cpu,
        os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, trial, args.rounds,
        "\n".join(lines), "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()), gen)
+    # sections other benchmarks keep in the same file (perf/cni_bench.py) stay
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            old = f.read()
+        for begin, end in (("<!-- cni-bench:begin -->", "<!-- cni-bench:end -->"),):
+            if begin in old and end in old:
+                text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
     with open(args.out, "w") as f:
         f.write(text)
     log("\n" + "\n".join(lines) + "\n" + "\n".join(extra))
