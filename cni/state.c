@@ -34,8 +34,15 @@ int attachment_names(const struct cni_conf *conf, const char *cid, const char *i
 	// 15 characters: an interface name, and a pswitchd port name
 	snprintf(at->port, sizeof(at->port), "%s%012llx", kind == POD_DPDK ? "vhu" : "psw",
 		(unsigned long long)h);
-	// the pod's directory is named by the short container ID, as runtimes show it
-	snprintf(at->sock_dir, sizeof(at->sock_dir), "%s/%.12s", conf->vhost.socket_dir, cid);
+	// The pod's directory: its container ID when that is short, else the
+	// short ID runtimes show and a hash of the whole, so that two IDs that
+	// share a prefix never share a directory. 25 characters at most keep the
+	// socket's path under 108 (socketDir is at most 60).
+	if (strlen(cid) <= 25)
+		snprintf(at->sock_dir, sizeof(at->sock_dir), "%s/%s", conf->vhost.socket_dir, cid);
+	else
+		snprintf(at->sock_dir, sizeof(at->sock_dir), "%s/%.12s-%012llx", conf->vhost.socket_dir, cid,
+			(unsigned long long)(fnv1a(cid, "") & 0xffffffffffffULL));
 	snprintf(at->sock_path, sizeof(at->sock_path), "%s/%s.sock", at->sock_dir, ifname);
 	snprintf(at->info_path, sizeof(at->info_path), "%s/%s.json", at->sock_dir, ifname);
 	if (strlen(at->sock_path) > 107)

@@ -241,7 +241,8 @@ class KernelPods(CniTest):
         self.assertEqual(r.rc, 0, r)
         iface = r.json["interfaces"][0]
         self.assertEqual(iface["name"], "net1")
-        self.assertTrue(iface["socketPath"].endswith("/%s/net1.sock" % cid[:12]))
+        # the pod's directory: its short ID, and a hash of the whole ID
+        self.assertRegex(iface["socketPath"], "/%s-[0-9a-f]{12}/net1.sock$" % cid[:12])
         port = [p for p in self.pod_ports()][0]
         self.assertEqual(port["options"]["cni"]["pod"], "nfv/upf-0")
         self.assertEqual(run_plugin("DEL", nad, cid=cid, netns=ns.path, ifname="net1", args=multus_args).rc, 0)
@@ -363,10 +364,11 @@ class BadInput(CniTest):
         cid = uuid.uuid4().hex
         vhu = os.path.join(self.tmp, "vhu")
         os.makedirs(vhu)
-        os.symlink("/etc", os.path.join(vhu, cid[:12]))
+        cid = cid[:20]  # short enough to name the directory itself
+        os.symlink("/etc", os.path.join(vhu, cid))
         r = run_plugin("ADD", self.conf(kind="dpdk"), cid=cid, netns=self.new_netns().path)
         self.assertCniError(r, 5, "symlink is refused")
-        os.unlink(os.path.join(vhu, cid[:12]))
+        os.unlink(os.path.join(vhu, cid))
         self.assertNothingLeft()
 
 
