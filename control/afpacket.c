@@ -3,6 +3,8 @@
 #include "errorf.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <net/if.h>
 #include <net/ethernet.h>
 #include <stdio.h>
@@ -40,12 +42,188 @@ static int iface_mtu(const char *iface, int *mtu)
 	return ret;
 }
 
+// A socket with its rings, not yet bound to an interface.
+struct afp_rings {
+	int fd;
+	void *map;
+	size_t map_len;
+	uint32_t frames;
+	uint32_t frame_size;
+};
+
+static void rings_close(struct afp_rings *r)
+{
+	if (r->map != NULL && r->map != MAP_FAILED)
+		munmap(r->map, r->map_len);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->map = NULL;
+	r->fd = -1;
+}
+
+// The slow part: each ring change waits out an RCU grace period in the
+// kernel (packet_set_ring calls synchronize_net), 10 to 20 ms each here.
+static int rings_create(struct afp_rings *r, uint32_t frame_size, unsigned frames, char *err,
+	size_t elen)
+{
+	struct tpacket_req req = {
+		.tp_block_size = frame_size * 16,
+		.tp_frame_size = frame_size,
+	};
+	int v2 = TPACKET_V2, one = 1;
+
+	r->map = NULL;
+	req.tp_block_nr = (frames + 15) / 16;
+	req.tp_frame_nr = req.tp_block_nr * 16;
+	r->frames = req.tp_frame_nr;
+	r->frame_size = frame_size;
+	// protocol 0: the socket receives nothing until bind names one
+	r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (r->fd < 0)
+		return psw_errorf(err, elen, -errno, "cannot open a packet socket: %s", strerror(errno));
+	// a malformed frame in the tx ring is skipped rather than blocking it
+	if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &v2, sizeof(v2)) < 0 ||
+	    setsockopt(r->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) < 0 ||
+	    setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0 ||
+	    setsockopt(r->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0) {
+		int ret = psw_errorf(err, elen, -errno, "cannot set up packet rings: %s", strerror(errno));
+		rings_close(r);
+		return ret;
+	}
+	// our own transmissions are not received back
+	setsockopt(r->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	setsockopt(r->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	r->map_len = (size_t)req.tp_block_size * req.tp_block_nr * 2;
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		int ret = psw_errorf(err, elen, -errno, "cannot map packet rings: %s", strerror(errno));
+		rings_close(r);
+		return ret;
+	}
+	return 0;
+}
+
+// Sockets are made ahead by a helper thread and closed by it (closing waits
+// a grace period too), so that adding or removing a kernel port costs the
+// control thread microseconds, not tens of milliseconds.
+#define POOL_TARGET 4
+#define POOL_FRAMES 256
+#define POOL_FRAME_SIZE 2048
+#define CLOSE_MAX 256
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool running, stop;
+	struct afp_rings ready[POOL_TARGET];
+	unsigned n_ready;
+	struct afp_rings doomed[CLOSE_MAX];
+	unsigned n_doomed;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void *pool_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pool.lock);
+	while (!pool.stop || pool.n_doomed > 0) {
+		if (pool.n_doomed > 0) {
+			struct afp_rings r = pool.doomed[--pool.n_doomed];
+
+			pthread_mutex_unlock(&pool.lock);
+			rings_close(&r);
+			pthread_mutex_lock(&pool.lock);
+		} else if (!pool.stop && pool.n_ready < POOL_TARGET) {
+			struct afp_rings r;
+			char err[128];
+			int ret;
+
+			pthread_mutex_unlock(&pool.lock);
+			ret = rings_create(&r, POOL_FRAME_SIZE, POOL_FRAMES, err, sizeof(err));
+			pthread_mutex_lock(&pool.lock);
+			if (ret < 0) {
+				// no pool then: ports make their own sockets
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_sec += 1;
+				pthread_cond_timedwait(&pool.wake, &pool.lock, &ts);
+			} else {
+				pool.ready[pool.n_ready++] = r;
+			}
+		} else {
+			pthread_cond_wait(&pool.wake, &pool.lock);
+		}
+	}
+	while (pool.n_ready > 0)
+		rings_close(&pool.ready[--pool.n_ready]);
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+int afpacket_pool_start(void)
+{
+	pool.stop = false;
+	if (pthread_create(&pool.thread, NULL, pool_main, NULL) != 0)
+		return -EAGAIN;
+	pthread_setname_np(pool.thread, "psw-afpacket");
+	pool.running = true;
+	return 0;
+}
+
+void afpacket_pool_stop(void)
+{
+	if (!pool.running)
+		return;
+	pthread_mutex_lock(&pool.lock);
+	pool.stop = true;
+	pthread_cond_signal(&pool.wake);
+	pthread_mutex_unlock(&pool.lock);
+	pthread_join(pool.thread, NULL);
+	pool.running = false;
+}
+
+static int rings_get(struct afp_rings *r, uint32_t frame_size, unsigned frames, char *err,
+	size_t elen)
+{
+	bool got = false;
+
+	if (frame_size == POOL_FRAME_SIZE && frames == POOL_FRAMES && pool.running) {
+		pthread_mutex_lock(&pool.lock);
+		if (pool.n_ready > 0) {
+			*r = pool.ready[--pool.n_ready];
+			got = true;
+		}
+		pthread_cond_signal(&pool.wake);
+		pthread_mutex_unlock(&pool.lock);
+	}
+	return got ? 0 : rings_create(r, frame_size, frames, err, elen);
+}
+
+static void rings_put(struct afp_rings *r)
+{
+	bool queued = false;
+
+	if (r->fd < 0)
+		return;
+	if (pool.running) {
+		pthread_mutex_lock(&pool.lock);
+		if (pool.n_doomed < CLOSE_MAX) {
+			pool.doomed[pool.n_doomed++] = *r;
+			queued = true;
+			pthread_cond_signal(&pool.wake);
+		}
+		pthread_mutex_unlock(&pool.lock);
+	}
+	if (!queued)
+		rings_close(r);
+	r->fd = -1;
+}
+
 static void queue_close(struct afp_queue *q)
 {
-	if (q->map != NULL && q->map != MAP_FAILED)
-		munmap(q->map, q->map_len);
-	if (q->fd >= 0)
-		close(q->fd);
+	struct afp_rings r = {.fd = q->fd, .map = q->map, .map_len = q->map_len};
+
+	rings_put(&r);
 	q->map = NULL;
 	q->fd = -1;
 }
@@ -53,37 +231,22 @@ static void queue_close(struct afp_queue *q)
 static int queue_open(struct afp_queue *q, int ifindex, uint32_t frame_size, unsigned frames,
 	int fanout_id, char *err, size_t elen)
 {
-	struct tpacket_req req = {
-		.tp_block_size = frame_size * 16,
-		.tp_frame_size = frame_size,
-	};
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex,
 	};
 	struct packet_mreq mr = {.mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC};
-	int v2 = TPACKET_V2, one = 1, fanout;
+	struct afp_rings r;
+	int fanout, ret;
 
-	req.tp_block_nr = (frames + 15) / 16;
-	req.tp_frame_nr = req.tp_block_nr * 16;
-	q->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (q->fd < 0)
-		return psw_errorf(err, elen, -errno, "cannot open a packet socket: %s", strerror(errno));
-	// our own transmissions are not received back; a malformed frame in the
-	// tx ring is skipped rather than blocking it
-	if (setsockopt(q->fd, SOL_PACKET, PACKET_VERSION, &v2, sizeof(v2)) < 0 ||
-	    setsockopt(q->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) < 0 ||
-	    setsockopt(q->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0 ||
-	    setsockopt(q->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0)
-		return psw_errorf(err, elen, -errno, "cannot set up packet rings: %s", strerror(errno));
-	setsockopt(q->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	setsockopt(q->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	q->map_len = (size_t)req.tp_block_size * req.tp_block_nr * 2;
-	q->map = mmap(NULL, q->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, q->fd, 0);
-	if (q->map == MAP_FAILED)
-		return psw_errorf(err, elen, -errno, "cannot map packet rings: %s", strerror(errno));
-	q->rx = (struct afp_ring){.base = q->map, .frames = req.tp_frame_nr, .frame_size = frame_size};
-	q->tx = (struct afp_ring){.base = (uint8_t *)q->map + q->map_len / 2,
-		.frames = req.tp_frame_nr, .frame_size = frame_size};
+	ret = rings_get(&r, frame_size, frames, err, elen);
+	if (ret < 0)
+		return ret;
+	q->fd = r.fd;
+	q->map = r.map;
+	q->map_len = r.map_len;
+	q->rx = (struct afp_ring){.base = r.map, .frames = r.frames, .frame_size = r.frame_size};
+	q->tx = (struct afp_ring){.base = (uint8_t *)r.map + r.map_len / 2,
+		.frames = r.frames, .frame_size = r.frame_size};
 	if (bind(q->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		return psw_errorf(err, elen, -errno, "cannot bind to the interface: %s", strerror(errno));
 	if (setsockopt(q->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)

@@ -7,6 +7,11 @@
 
 #include <jansson.h>
 
+// The helper thread that prepares sockets ahead and closes them behind.
+int afpacket_pool_start(void);
+// Closes every socket queued for closing; call after the ports are gone.
+void afpacket_pool_stop(void);
+
 // Opens 'queues' sockets on 'iface' with rings of 'frames' frames each way.
 // Returns 0 or -errno with a sentence in 'err'.
 int afpacket_open(struct psw_port *p, const char *iface, unsigned queues, unsigned frames,

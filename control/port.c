@@ -41,6 +41,10 @@ int port_ctl_init(struct rte_mempool *pool, const char *run_dir)
 		return -ENOMEM;
 	port_pool = pool;
 	snprintf(port_run_dir, sizeof(port_run_dir), "%s", run_dir);
+	if (afpacket_pool_start() < 0) {
+		free(t);
+		return -EAGAIN;
+	}
 	rcu_assign_pointer(psw_active_ports, t);
 	return 0;
 }
@@ -522,6 +526,7 @@ void port_ctl_fini(void)
 	}
 	free(psw_active_ports);
 	psw_active_ports = NULL;
+	afpacket_pool_stop();
 }
 
 void port_poll_links(void)

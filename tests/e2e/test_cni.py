@@ -480,7 +480,13 @@ class Leaks(CniTest):
                 r = run_plugin("DEL", self.conf(kind=kind), cid=cid, netns=ns.path, ifname=ifname)
                 self.assertEqual(r.rc, 0, r)
             self.assertNothingLeft()
-            samples.append((len(os.listdir("/proc/%d/fd" % pid)), proc_status(pid, "VmRSS")))
+            # kernel ports' sockets are closed (and made ahead) by a helper
+            # thread: wait for it to settle
+            fds, prev, deadline = -1, -2, time.time() + 10 * SLOW
+            while fds != prev and time.time() < deadline:
+                prev, fds = fds, len(os.listdir("/proc/%d/fd" % pid))
+                time.sleep(0.5)
+            samples.append((fds, proc_status(pid, "VmRSS")))
         # the first round warms caches and pools; after it, nothing grows
         fds = [s[0] for s in samples]
         self.assertEqual(fds[1], fds[2], samples)
