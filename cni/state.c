@@ -78,7 +78,7 @@ int make_dirs(const char *path, mode_t mode, struct cni_error *e)
 	return 0;
 }
 
-int state_lock(const struct cni_conf *conf, struct cni_error *e)
+int state_lock(const struct cni_conf *conf, bool exclusive, struct cni_error *e)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 8];
 	int fd;
@@ -88,7 +88,7 @@ int state_lock(const struct cni_conf *conf, struct cni_error *e)
 		return -1;
 	snprintf(path, sizeof(path), "%s/.lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+	if (fd < 0 || flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
 		return cni_fail(e, CNI_ERR_IO, "cannot lock %s: %s", path, strerror(errno));
 	return 0; // released when the process exits
 }

@@ -11,9 +11,10 @@
 int attachment_names(const struct cni_conf *conf, const char *container_id, const char *ifname,
 	enum pod_kind kind, struct attachment *at, struct cni_error *e);
 
-// Takes the network's lock (held until exit): ADD, DEL and GC of one network
-// do not interleave. Returns 0 or -1 with 'e' set.
-int state_lock(const struct cni_conf *conf, struct cni_error *e);
+// Takes the network's lock (held until exit): shared for ADD and DEL, which
+// touch one attachment each and run in parallel, exclusive for GC, which
+// must not see an attachment half made. Returns 0 or -1 with 'e' set.
+int state_lock(const struct cni_conf *conf, bool exclusive, struct cni_error *e);
 
 int state_write(const struct attachment *at, json_t *record, struct cni_error *e);
 json_t *state_read(const struct attachment *at);

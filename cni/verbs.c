@@ -214,7 +214,7 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 		return -1;
 	}
 	sw_close(&probe);
-	if (state_lock(conf, e) < 0)
+	if (state_lock(conf, false, e) < 0)
 		goto fail;
 	if (ipam_exec(conf, env, "ADD", NULL, NULL, &ipam_res, e) < 0)
 		goto fail;
@@ -333,7 +333,7 @@ int cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cni_e
 	json_t *rec;
 
 	if (attachment_names(conf, env->container_id, env->ifname, kind, &at, e) < 0 ||
-	    state_lock(conf, e) < 0)
+	    state_lock(conf, false, e) < 0)
 		return -1;
 	// the record knows the kind the pod was added with, if the config changed
 	rec = state_read(&at);
@@ -462,7 +462,7 @@ int cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni_er
 	int status;
 	size_t i;
 
-	if (state_lock(conf, e) < 0)
+	if (state_lock(conf, true, e) < 0)
 		return -1;
 	state_foreach(conf, gc_record, &g);
 	// ports of this network whose record is lost

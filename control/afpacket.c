@@ -106,7 +106,7 @@ static int rings_create(struct afp_rings *r, uint32_t frame_size, unsigned frame
 // Sockets are made ahead by a helper thread and closed by it (closing waits
 // a grace period too), so that adding or removing a kernel port costs the
 // control thread microseconds, not tens of milliseconds.
-#define POOL_TARGET 4
+#define POOL_TARGET 16
 #define POOL_FRAMES 256
 #define POOL_FRAME_SIZE 2048
 #define CLOSE_MAX 256
