@@ -103,7 +103,9 @@ static inline struct rte_mbuf *afp_copy_in(struct rte_mempool *pool, const uint8
 		uint16_t room = rte_pktmbuf_tailroom(m);
 		uint32_t want = len + extra - off;
 		uint16_t n = (uint16_t)(want < room ? want : room);
-		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(m, n);
+		// appended through the head: it finds the last buffer and keeps
+		// the chain's pkt_len
+		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(head, n);
 
 		// the tag the kernel took out (VLAN acceleration) goes back after the MACs
 		for (uint16_t i = 0; i < n; i++, off++) {

@@ -88,7 +88,10 @@ static inline enum psw_drop_reason extract_l4(const uint8_t *p, uint32_t len, ui
 	}
 }
 
-static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, struct l34 *r)
+// 'len' bytes of the header are readable at 'p'; the packet has 'frame'
+// bytes from there on (more when it spans several buffers).
+static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, uint32_t frame,
+	struct l34 *r)
 {
 	uint32_t ihl, total;
 	uint16_t frag;
@@ -102,7 +105,7 @@ static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, 
 	total = rte_be_to_cpu_16(load16(p + 2));
 	// Ethernet pads short frames, so the frame may be longer than the packet,
 	// never shorter.
-	if (ihl < sizeof(struct rte_ipv4_hdr) || total < ihl || total > len)
+	if (ihl < sizeof(struct rte_ipv4_hdr) || total < ihl || total > frame || ihl > len)
 		return PSW_DROP_BAD_IP;
 	proto = p[9];
 	r->addrs = load64(p + 12);
@@ -115,6 +118,10 @@ static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, 
 		}
 		r->proto |= (uint64_t)PSW_FRAG_ANY << 8;
 	}
+	// the L4 header must be readable too: a packet whose headers span
+	// buffers is given to us with its first bytes gathered
+	if (total > len)
+		total = len;
 	return extract_l4(p + ihl, total - ihl, proto, r);
 }
 
@@ -135,8 +142,8 @@ static inline void extract_arp(const uint8_t *p, uint32_t len, struct l34 *r)
 	r->proto = op;
 }
 
-enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in_port,
-	struct psw_flow_key *key)
+enum psw_drop_reason flow_extract_frame(const uint8_t *data, uint32_t len, uint32_t frame_len,
+	uint16_t in_port, struct psw_flow_key *key)
 {
 	struct l34 r = {0, 0, 0};
 	enum psw_drop_reason ret = PSW_DROP_NONE;
@@ -161,7 +168,7 @@ enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in
 		// outer tag and the inner TPID as dl_type, and switched at L2.
 	}
 	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		ret = extract_ipv4(data + off, len - off, &r);
+		ret = extract_ipv4(data + off, len - off, frame_len - off, &r);
 		if (ret != PSW_DROP_NONE)
 			r.ports = 0;
 	} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {

@@ -88,5 +88,16 @@ extern const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT];
 // Parses the frame 'data' of 'len' bytes received on 'in_port' into 'key'.
 // Returns PSW_DROP_NONE or the reason the frame is malformed. Reads nothing
 // beyond 'len'. Fields of layers that are absent are zero.
-enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len, uint16_t in_port,
-	struct psw_flow_key *key);
+// Ethernet, two VLAN tags, IPv4 with options, TCP with options.
+#define PSW_MAX_HEADERS (14 + 8 + 60 + 60)
+
+// flow_extract_frame parses the first 'len' bytes of a frame of 'frame_len'
+// bytes (a jumbo frame in a chain of buffers, its headers gathered).
+enum psw_drop_reason flow_extract_frame(const uint8_t *data, uint32_t len, uint32_t frame_len,
+	uint16_t in_port, struct psw_flow_key *key);
+
+static inline enum psw_drop_reason flow_extract(const uint8_t *data, uint32_t len,
+	uint16_t in_port, struct psw_flow_key *key)
+{
+	return flow_extract_frame(data, len, len, in_port, key);
+}

@@ -73,8 +73,19 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += m->pkt_len;
-		verdicts[i] = (uint8_t)flow_extract(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			rxq->ofport, &keys[i]);
+		if (likely(m->nb_segs == 1)) {
+			verdicts[i] = (uint8_t)flow_extract(rte_pktmbuf_mtod(m, const uint8_t *),
+				m->data_len, rxq->ofport, &keys[i]);
+		} else {
+			// a jumbo frame in a chain: its headers, gathered when the
+			// first buffer does not hold them all
+			uint8_t hdr[PSW_MAX_HEADERS];
+			uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)sizeof(hdr));
+			const uint8_t *d = rte_pktmbuf_read(m, 0, len, hdr);
+
+			verdicts[i] = (uint8_t)flow_extract_frame(d, len, m->pkt_len, rxq->ofport,
+				&keys[i]);
+		}
 		hashes[i] = emc_hash(&keys[i]);
 		rte_prefetch0(pmd->emc.sets[hashes[i] & (EMC_SETS - 1)]);
 	}

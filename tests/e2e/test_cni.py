@@ -131,6 +131,20 @@ class KernelPods(CniTest):
         port = self.sw.port(r.json["interfaces"][0]["name"])
         self.assertEqual(port["options"]["cni"]["pod"], "ns1/web-0")
 
+    def test_jumbo_mtu(self):
+        pods = []
+        for _ in range(2):
+            r, ns, self.cid = self.add(self.conf(version="1.1.0", mtu=9000))
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.json["interfaces"][1]["mtu"], 9000)
+            link = json.loads(ns.run("ip", "-j", "link", "show", "eth0").stdout)[0]
+            self.assertEqual(link["mtu"], 9000)
+            pods.append((ns, r.json["ips"][0]["address"].split("/")[0]))
+        # 8000-byte pings: frames of 8042 bytes through pswitchd, both ways
+        r = pods[0][0].run("busybox", "ping", "-c", "2", "-W", "2", "-s", "8000", pods[1][1], check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("8008 bytes from", r.stdout)
+
     def test_chained_prev_result_is_kept(self):
         prev = {"cniVersion": "1.0.0",
                 "interfaces": [{"name": "dummy0", "mac": "02:00:00:00:00:01", "sandbox": "/x"}],

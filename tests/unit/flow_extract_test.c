@@ -51,6 +51,26 @@ static void test_udp(void **state)
 		assert_int_equal(k.pad[i], 0);
 }
 
+// A jumbo frame in a chain of buffers: the headers parsed from the first
+// bytes, the IPv4 length checked against the whole frame.
+static void test_headers_of_a_longer_frame(void **state)
+{
+	uint8_t f[60];
+	struct psw_flow_key k;
+
+	(void)state;
+	memcpy(f, udp_frame, sizeof(f));
+	f[16] = 0x1f; // total length 8000: more than these 60 bytes
+	f[17] = 0x40;
+	assert_int_equal(flow_extract(f, sizeof(f), 1, &k), PSW_DROP_BAD_IP);
+	assert_int_equal(flow_extract_frame(f, sizeof(f), 14 + 8000, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
+	// the frame shorter than the IPv4 length says is still malformed
+	assert_int_equal(flow_extract_frame(f, sizeof(f), 14 + 7999, 1, &k), PSW_DROP_BAD_IP);
+	// headers cut short in what was gathered: malformed, nothing read beyond
+	assert_int_equal(flow_extract_frame(f, 14 + 20 + 4, 14 + 8000, 1, &k), PSW_DROP_BAD_L4);
+}
+
 static void test_vlan_tcp_options(void **state)
 {
 	uint8_t f[128];
@@ -186,6 +206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_headers_of_a_longer_frame),
 		cmocka_unit_test(test_vlan_tcp_options),
 		cmocka_unit_test(test_runts_and_truncation),
 		cmocka_unit_test(test_bad_ip_headers),
