@@ -12,7 +12,9 @@ root=$(pwd)
 run=$(mktemp -d /tmp/pswitch-demo.XXXXXX)
 ctl() { "$root/build/ctl/pswitchctl" --socket "$run/ctl.sock" "$@"; }
 pids=()
+netns=()
 cleanup() {
+	for n in "${netns[@]}"; do ip netns del "$n" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$run"
@@ -81,6 +83,33 @@ for n in pod1 pod2 pod3; do
 	printf '%s: ' $n
 	/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[sys.argv[2]]; print('sent %d, received %d' % (s['tx'], s['rx']))" "$run/$n/summary.json" $n
 done
+
+echo; echo "== two ordinary pods (network namespaces) attached by pswitch-cni, as a runtime does"
+cat > "$run/cni.conf" <<CONF
+{"cniVersion": "1.0.0", "name": "demo", "type": "pswitch", "socket": "$run/ctl.sock",
+ "stateDir": "$run/cni-state",
+ "ipam": {"type": "host-local", "subnet": "10.244.1.0/24", "dataDir": "$run/ipam",
+          "routes": [{"dst": "0.0.0.0/0"}]}}
+CONF
+cni() { # command pod
+	env CNI_COMMAND=$1 CNI_CONTAINERID=demo-$2 CNI_NETNS=/var/run/netns/pswitch-demo-$2 \
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni build/cni/pswitch-cni < "$run/cni.conf"
+}
+for p in web db; do
+	ip netns add pswitch-demo-$p
+	netns+=(pswitch-demo-$p)
+	echo "-- ADD $p:"
+	cni ADD $p 2>/dev/null | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); print('  interface %s in %s, MAC %s, address %s' % (r['interfaces'][1]['name'], r['interfaces'][1]['sandbox'], r['interfaces'][1]['mac'], r['ips'][0]['address']))"
+done
+db_ip=$(ip -n pswitch-demo-db -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1)
+echo "-- web pings db ($db_ip) through pswitchd:"
+ip netns exec pswitch-demo-web busybox ping -c 3 -W 1 "$db_ip"
+echo "-- their ports and port-security flows:"
+ctl show | grep -A1 " psw"
+ctl dump-flows | grep "cookie=0x50535700" || true
+for p in web db; do cni DEL $p 2>/dev/null; done
+echo "-- after DEL: $(ctl --json show | grep -c '"type": "af_packet"') kernel ports left"
+
 ctl stop >/dev/null
 wait "${pids[0]}" || true
 echo "== pswitchd stopped; demo done"
