@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "netlink.h"
+#include "netaddr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,24 +19,6 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
-
-int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char end;
-
-	if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
-			     &v[5], &end) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
-void format_mac(const uint8_t m[6], char *out, size_t len)
-{
-	snprintf(out, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
 
 static struct nl_sock *nl_open(void)
 {
@@ -87,16 +70,10 @@ static int ethtool_off(const char *ifname, uint32_t cmd)
 {
 	struct ethtool_value ev = {.cmd = cmd, .data = 0};
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
 
-	if (fd < 0)
-		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ev;
-	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
+	return psw_if_ioctl(ifname, SIOCETHTOOL, &ifr);
 }
 
 static int link_up(struct nl_sock *sk, const char *name)
@@ -208,7 +185,7 @@ int link_mac(const char *name, char *out, size_t len)
 	if (ret == 0) {
 		a = rtnl_link_get_addr(link);
 		if (a != NULL && nl_addr_get_len(a) == 6)
-			format_mac(nl_addr_get_binary_addr(a), out, len);
+			psw_format_mac(nl_addr_get_binary_addr(a), out, len);
 		else
 			snprintf(out, len, "%s", "");
 		rtnl_link_put(link);
@@ -405,9 +382,9 @@ static int check_inside(struct nl_sock *sk, const char *ifname, const uint8_t ma
 		return cni_fail(e, CNI_ERR_CHECK, "the pod has no interface %s", ifname);
 	ifindex = rtnl_link_get_ifindex(link);
 	hw = rtnl_link_get_addr(link);
-	format_mac(mac, want, sizeof(want));
+	psw_format_mac(mac, want, sizeof(want));
 	if (hw != NULL && nl_addr_get_len(hw) == 6)
-		format_mac(nl_addr_get_binary_addr(hw), have, sizeof(have));
+		psw_format_mac(nl_addr_get_binary_addr(hw), have, sizeof(have));
 	if (strcmp(want, have) != 0) {
 		cni_fail(e, CNI_ERR_CHECK, "%s has MAC %s, not %s", ifname, have, want);
 		goto out;

@@ -31,6 +31,3 @@ int netns_check(int nsfd, const char *ifname, const uint8_t mac[6], unsigned mtu
 
 // Inside 'nsfd': deletes 'ifname' when it exists. Returns 0 or -errno.
 int netns_link_delete(int nsfd, const char *ifname);
-
-int parse_mac(const char *s, uint8_t mac[6]);
-void format_mac(const uint8_t mac[6], char *out, size_t len);

@@ -3,6 +3,7 @@
 #include "conf.h"
 #include "ipam.h"
 #include "log.h"
+#include "netaddr.h"
 #include "netlink.h"
 #include "result.h"
 #include "state.h"
@@ -44,7 +45,7 @@ static int pod_mac(const struct cni_env *env, const struct cni_conf *conf,
 	const char *want = conf->runtime_mac[0] ? conf->runtime_mac : env->mac_arg[0] ? env->mac_arg : NULL;
 
 	if (want != NULL) {
-		if (parse_mac(want, mac) < 0 || (mac[0] & 1))
+		if (psw_parse_mac(want, mac) < 0 || (mac[0] & 1))
 			return cni_fail(e, CNI_ERR_INVALID_CONFIG, "'%s' is not a unicast MAC address", want);
 		return 0;
 	}
@@ -227,7 +228,7 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 	}
 	if (pod_mac(env, conf, &addrs, &at, mac, e) < 0)
 		goto fail;
-	format_mac(mac, mac_s, sizeof(mac_s));
+	psw_format_mac(mac, mac_s, sizeof(mac_s));
 	if (conf->kind == POD_KERNEL) {
 		if (veth_create(nsfd, at.port, env->ifname, mac, conf->mtu, e) < 0)
 			goto fail;
@@ -357,7 +358,7 @@ int cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct cni
 	if (attachment_names(conf, env->container_id, env->ifname, conf->kind, &at, e) < 0)
 		return -1;
 	idx = result_find_iface(conf->prev_result, env->ifname, env->netns, &mac_s);
-	if (idx < 0 || parse_mac(mac_s, mac) < 0)
+	if (idx < 0 || psw_parse_mac(mac_s, mac) < 0)
 		return cni_fail(e, CNI_ERR_CHECK, "prevResult has no interface %s in %s with a MAC",
 			env->ifname, env->netns);
 	if (cni_result_addrs(conf->prev_result, &addrs, e) < 0)

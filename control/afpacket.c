@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "afpacket_ctl.h"
 #include "errorf.h"
+#include "netaddr.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,14 +31,10 @@ static uint32_t frame_size_for(int mtu)
 static int iface_mtu(const char *iface, int *mtu)
 {
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+	int ret;
 
-	if (fd < 0)
-		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	ret = ioctl(fd, SIOCGIFMTU, &ifr) < 0 ? -errno : 0;
-	close(fd);
+	ret = psw_if_ioctl(iface, SIOCGIFMTU, &ifr);
 	*mtu = ifr.ifr_mtu;
 	return ret;
 }
@@ -310,20 +307,13 @@ bool afpacket_link_up(const struct psw_port *p)
 {
 	char name[IF_NAMESIZE];
 	struct ifreq ifr;
-	int fd;
-	bool up = false;
 
 	if (p->afp == NULL || if_indextoname((unsigned)p->afp->ifindex, name) == NULL)
 		return false;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-		up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-	close(fd);
-	return up;
+	if (psw_if_ioctl(name, SIOCGIFFLAGS, &ifr) < 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
 void afpacket_drops(const struct psw_port *p, uint64_t *kernel_drops, uint64_t *too_long,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "api.h"
+#include "netaddr.h"
 #include "ctl_proto.h"
 #include "fdb_ctl.h"
 #include "flow_table.h"
@@ -275,19 +276,6 @@ static json_t *h_fdb_show(json_t *req, struct reply *rep)
 	return fdb_show();
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned b[6];
-	char tail;
-
-	if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-			     &b[5], &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
 static json_t *h_fdb_add(json_t *req, struct reply *rep)
 {
 	json_t *vlan = json_object_get(req, "vlan");
@@ -296,7 +284,7 @@ static json_t *h_fdb_add(json_t *req, struct reply *rep)
 	uint8_t mac[6];
 	int ret;
 
-	if (parse_mac(req_str(req, "mac"), mac) < 0)
+	if (psw_parse_mac(req_str(req, "mac"), mac) < 0)
 		return fail(rep, EINVAL, "bad MAC address");
 	if (ofport == PSW_PORT_NONE)
 		return fail(rep, ENOENT, "no port '%s'", port ? port : "");
@@ -314,7 +302,7 @@ static json_t *h_fdb_del(json_t *req, struct reply *rep)
 	json_t *vlan = json_object_get(req, "vlan");
 	uint8_t mac[6];
 
-	if (parse_mac(req_str(req, "mac"), mac) < 0)
+	if (psw_parse_mac(req_str(req, "mac"), mac) < 0)
 		return fail(rep, EINVAL, "bad MAC address");
 	if (fdb_del(mac, vlan ? (uint16_t)json_integer_value(vlan) : 0) < 0)
 		return fail(rep, ENOENT, "no such MAC table entry");

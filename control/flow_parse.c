@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "errorf.h"
 #include "flow_parse.h"
+#include "netaddr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -65,19 +66,6 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *v)
 	*v = strtoull(s, &end, 0);
 	if (errno != 0 || *end != '\0' || *v > max)
 		return -EINVAL;
-	return 0;
-}
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		    &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
 	return 0;
 }
 
@@ -262,10 +250,10 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 		uint8_t *kv = src ? k->dl_src : k->dl_dst, *mv = src ? m->dl_src : m->dl_dst;
 		char *mask = split_mask(val);
 
-		if (parse_mac(val, kv) < 0)
+		if (psw_parse_mac(val, kv) < 0)
 			return fail(err, elen, "bad MAC address '%s'", val);
 		memset(mv, 0xff, 6);
-		if (mask != NULL && parse_mac(mask, mv) < 0)
+		if (mask != NULL && psw_parse_mac(mask, mv) < 0)
 			return fail(err, elen, "bad MAC mask '%s'", mask);
 		for (int i = 0; i < 6; i++)
 			kv[i] &= mv[i];
@@ -424,7 +412,7 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		a.value = (uint16_t)v;
 	} else if ((strcmp(tok, "mod_dl_src") == 0 || strcmp(tok, "mod_dl_dst") == 0) && arg) {
 		a.type = tok[7] == 's' ? PSW_ACT_SET_DL_SRC : PSW_ACT_SET_DL_DST;
-		if (parse_mac(arg, a.mac) < 0)
+		if (psw_parse_mac(arg, a.mac) < 0)
 			return fail(err, elen, "bad MAC address '%s'", arg);
 	} else if (strcmp(tok, "set_field") == 0 && arg != NULL) {
 		char *field = strstr(arg, "->");
@@ -436,7 +424,7 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		if (strcmp(field, "dl_src") == 0 || strcmp(field, "eth_src") == 0 ||
 		    strcmp(field, "dl_dst") == 0 || strcmp(field, "eth_dst") == 0) {
 			a.type = strstr(field, "src") ? PSW_ACT_SET_DL_SRC : PSW_ACT_SET_DL_DST;
-			if (parse_mac(arg, a.mac) < 0)
+			if (psw_parse_mac(arg, a.mac) < 0)
 				return fail(err, elen, "bad MAC address '%s'", arg);
 		} else if (strcmp(field, "vlan_vid") == 0) {
 			if (parse_uint(arg, 4095, &v) < 0)

@@ -4,6 +4,7 @@
 #include "fdb_ctl.h"
 #include "flow_table.h"
 #include "log.h"
+#include "netaddr.h"
 #include "port_ctl.h"
 
 #include <arpa/inet.h>
@@ -17,19 +18,6 @@
 // override both with flows above 100.
 #define POD_PRIO_ALLOW 100
 #define POD_PRIO_DROP 90
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char end;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		    &end) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
 
 // The address part of "10.88.0.5/16"; 'v4' tells which family it is.
 static int parse_ip(const char *s, char *addr, size_t len, bool *v4)
@@ -65,7 +53,7 @@ int pod_port_check(const json_t *opts, char *err, size_t elen)
 	bool v4;
 	size_t i;
 
-	if (!json_is_string(mac) || parse_mac(json_string_value(mac), m) < 0)
+	if (!json_is_string(mac) || psw_parse_mac(json_string_value(mac), m) < 0)
 		return psw_errorf(err, elen, -EINVAL, "option mac must be a MAC address like 0a:58:0a:58:00:05");
 	if (m[0] & 1)
 		return psw_errorf(err, elen, -EINVAL, "option mac %s is a multicast address",
@@ -100,7 +88,7 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 
 	if ((ret = pod_port_check(opts, err, elen)) < 0)
 		return ret;
-	parse_mac(mac, m);
+	psw_parse_mac(mac, m);
 	sec = json_object_get(opts, "port_security");
 	if (sec != NULL)
 		security = json_is_true(sec);
