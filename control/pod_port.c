@@ -39,6 +39,52 @@ static int parse_ip(const char *s, char *addr, size_t len, bool *v4)
 	return 0;
 }
 
+// The addresses as a list: options from pswitchctl are strings
+// ("10.0.0.5/24,fd00::5/64"), the CNI plugin gives a list. New reference.
+static json_t *pod_ips(const json_t *opts)
+{
+	json_t *ips = json_object_get(opts, "ips"), *list;
+	char buf[512], *save = NULL;
+
+	if (!json_is_string(ips))
+		return json_incref(ips);
+	list = json_array();
+	snprintf(buf, sizeof(buf), "%s", json_string_value(ips));
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(list, json_string(t));
+	return list;
+}
+
+// true, false, or the same as strings (pswitchctl's KEY=VALUE).
+static int pod_security(const json_t *opts, bool *on)
+{
+	const json_t *v = json_object_get(opts, "port_security");
+
+	*on = true;
+	if (v == NULL)
+		return 0;
+	if (json_is_boolean(v)) {
+		*on = json_is_true(v);
+		return 0;
+	}
+	if (json_is_string(v) && (strcmp(json_string_value(v), "true") == 0 ||
+				  strcmp(json_string_value(v), "false") == 0)) {
+		*on = json_string_value(v)[0] == 't';
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void pod_port_normalize(json_t *opts)
+{
+	bool on;
+
+	if (json_is_string(json_object_get(opts, "ips")))
+		json_object_set_new(opts, "ips", pod_ips(opts));
+	if (json_is_string(json_object_get(opts, "port_security")) && pod_security(opts, &on) == 0)
+		json_object_set_new(opts, "port_security", json_boolean(on));
+}
+
 bool pod_port_wanted(const json_t *opts)
 {
 	return opts != NULL && json_object_get(opts, "mac") != NULL;
@@ -46,37 +92,45 @@ bool pod_port_wanted(const json_t *opts)
 
 int pod_port_check(const json_t *opts, char *err, size_t elen)
 {
-	const json_t *mac = json_object_get(opts, "mac"), *ips = json_object_get(opts, "ips");
-	const json_t *sec = json_object_get(opts, "port_security"), *ip;
+	const json_t *mac = json_object_get(opts, "mac"), *ip;
+	json_t *ips;
 	uint8_t m[6];
 	char addr[64];
-	bool v4;
+	bool v4, sec;
 	size_t i;
+	int ret = 0;
 
 	if (!json_is_string(mac) || psw_parse_mac(json_string_value(mac), m) < 0)
 		return psw_errorf(err, elen, -EINVAL, "option mac must be a MAC address like 0a:58:0a:58:00:05");
 	if (m[0] & 1)
 		return psw_errorf(err, elen, -EINVAL, "option mac %s is a multicast address",
 			json_string_value(mac));
-	if (sec != NULL && !json_is_boolean(sec))
+	if (pod_security(opts, &sec) < 0)
 		return psw_errorf(err, elen, -EINVAL, "option port_security must be true or false");
+	ips = pod_ips(opts);
 	if (ips == NULL)
 		return 0;
-	if (!json_is_array(ips) || json_array_size(ips) > POD_MAX_IPS)
+	if (!json_is_array(ips) || json_array_size(ips) > POD_MAX_IPS) {
+		json_decref(ips);
 		return psw_errorf(err, elen, -EINVAL, "option ips must be a list of at most %d addresses",
 			POD_MAX_IPS);
-	json_array_foreach(ips, i, ip) {
-		if (!json_is_string(ip) || parse_ip(json_string_value(ip), addr, sizeof(addr), &v4) < 0)
-			return psw_errorf(err, elen, -EINVAL, "option ips: '%s' is not an IP address",
-				json_is_string(ip) ? json_string_value(ip) : "(not a string)");
 	}
-	return 0;
+	json_array_foreach(ips, i, ip) {
+		if (!json_is_string(ip) || parse_ip(json_string_value(ip), addr, sizeof(addr), &v4) < 0) {
+			ret = psw_errorf(err, elen, -EINVAL, "option ips: '%s' is not an IP address",
+				json_is_string(ip) ? json_string_value(ip) : "(not a string)");
+			break;
+		}
+	}
+	json_decref(ips);
+	return ret;
 }
 
 int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, size_t elen)
 {
 	const char *mac = json_string_value(json_object_get(opts, "mac"));
-	const json_t *ips = json_object_get(opts, "ips"), *ip, *sec;
+	const json_t *ip;
+	json_t *ips;
 	struct flow_spec specs[2 * POD_MAX_IPS + 2];
 	unsigned n = 0;
 	char text[256], addr[64];
@@ -89,16 +143,15 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 	if ((ret = pod_port_check(opts, err, elen)) < 0)
 		return ret;
 	psw_parse_mac(mac, m);
-	sec = json_object_get(opts, "port_security");
-	if (sec != NULL)
-		security = json_is_true(sec);
+	pod_security(opts, &security);
+	ips = pod_ips(opts);
 
 #define ADD_FLOW(...)                                                                      \
 	do {                                                                               \
 		snprintf(text, sizeof(text), __VA_ARGS__);                                 \
 		ret = flow_parse(text, FLOW_PARSE_ADD, port_resolve, &specs[n], err, elen); \
 		if (ret < 0)                                                               \
-			return ret;                                                        \
+			goto out;                                                          \
 		n++;                                                                       \
 	} while (0)
 
@@ -124,15 +177,17 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 #undef ADD_FLOW
 	ret = fdb_add_static(m, p->vlan_tag, p->ofport, err, elen);
 	if (ret < 0)
-		return ret;
+		goto out;
 	ret = flow_table_add(specs, n, err, elen);
 	if (ret < 0) {
 		fdb_del(m, p->vlan_tag);
-		return ret;
+		goto out;
 	}
 	LOG_INFO(1, "pod port attached", KV_STR("port", p->name), KV_STR("mac", mac),
 		KV_INT("flows", n), KV_STR("port_security", security ? "on" : "off"));
-	return 0;
+out:
+	json_decref(ips);
+	return ret;
 }
 
 void pod_port_detach(const struct psw_port *p)

@@ -20,6 +20,10 @@
 // makes the port a pod port.
 bool pod_port_wanted(const json_t *opts);
 
+// Writes options given as strings (pswitchctl's ips=A,B and
+// port_security=false) as a list and a boolean, as they are kept.
+void pod_port_normalize(json_t *opts);
+
 // Checks the pod options before anything is created. Returns 0 or -EINVAL.
 int pod_port_check(const json_t *opts, char *err, size_t elen);
 

@@ -405,6 +405,8 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 		c->rxq_pmd[q] = -1;
 	}
 	c->options = opts ? json_deep_copy(opts) : json_object();
+	if (pod_port_wanted(c->options))
+		pod_port_normalize(c->options);
 	p->vid = -1;
 	ret = build_devargs(c, ofport, opts, queues, err, elen);
 	if (ret < 0)

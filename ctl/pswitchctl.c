@@ -24,7 +24,8 @@ static const char usage[] =
 	"  show                              ports, queues, link and counters\n"
 	"  add-port NAME TYPE [KEY=VALUE..]  TYPE: vhost-user (path=), vhost-user-client (path=),\n"
 	"                                    af_packet (iface=), tap (iface=), dpdk (devargs=);\n"
-	"                                    queues=N, tag=VLAN (access port), ofport=N\n"
+	"                                    queues=N, tag=VLAN (access port), ofport=N;\n"
+	"                                    a pod's port: mac=, ips=A[,B], port_security=false\n"
 	"  del-port NAME\n"
 	"flows\n"
 	"  add-flow FLOW                     e.g. 'table=0,priority=10,in_port=a,actions=output:b'\n"
@@ -76,6 +77,32 @@ static double d(json_t *o, const char *k)
 	return json_number_value(json_object_get(o, k));
 }
 
+// A pod's port: whose it is, and what it may send as.
+static void print_pod(json_t *opts)
+{
+	json_t *cni = json_object_get(opts, "cni"), *ips = json_object_get(opts, "ips"), *ip;
+	json_t *sec = json_object_get(opts, "port_security");
+	size_t k;
+
+	if (json_object_get(opts, "mac") == NULL)
+		return;
+	printf("\n    pod MAC %s", s(opts, "mac"));
+	if (json_is_array(ips)) {
+		json_array_foreach(ips, k, ip)
+			printf("%s%s", k ? ", " : " IP ", json_string_value(ip));
+	} else if (json_is_string(ips)) {
+		printf(" IP %s", json_string_value(ips));
+	}
+	printf(", port security %s", json_is_false(sec) || (json_is_string(sec) &&
+		strcmp(json_string_value(sec), "false") == 0) ? "off" : "on");
+	if (cni != NULL) {
+		printf("\n    cni network %s, container %.12s, %s in %s", s(cni, "network"),
+			s(cni, "containerID"), s(cni, "ifname"), s(cni, "netns"));
+		if (json_object_get(cni, "pod"))
+			printf(", pod %s", s(cni, "pod"));
+	}
+}
+
 static void print_show(json_t *r)
 {
 	json_t *ports = json_object_get(r, "ports"), *p, *c;
@@ -96,6 +123,7 @@ static void print_show(json_t *r)
 			i(p, "rxqs"), i(p, "txqs"), s(p, "vlan_mode"));
 		if (strcmp(s(p, "vlan_mode"), "access") == 0)
 			printf(" tag %lld", i(p, "tag"));
+		print_pod(json_object_get(p, "options"));
 		printf("\n    rx packets=%lld bytes=%lld missed=%lld errors=%lld\n",
 			i(st, "rx_packets"), i(st, "rx_bytes"), i(st, "rx_missed"), i(st, "rx_errors"));
 		printf("    tx packets=%lld bytes=%lld dropped=%lld\n", i(st, "tx_packets"),

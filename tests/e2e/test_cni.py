@@ -121,6 +121,36 @@ class KernelPods(CniTest):
         self.assertTrue(ns3.run("busybox", "ping", "-c", "2", "-W", "2", "-I", "10.77.0.201", ip2,
                                 check=False).returncode == 0)
 
+    def test_pod_ports_by_hand_and_in_show(self):
+        sh("ip", "link", "add", "pswhand0", "type", "veth", "peer", "name", "pswhand1")
+        self.sw.ctl("add-port", "hand", "af_packet", "iface=pswhand0", "mac=02:00:00:00:aa:01",
+                    "ips=10.1.0.5/24,10.1.1.5/24,fd00::5/64")
+        flows = [f for f in self.sw.flows() if "in_port=hand" in f["match"]]
+        self.assertEqual(len(flows), 2 * 2 + 2)
+        self.assertEqual({f["cookie"] for f in flows}, {0x5053570000000000 | self.sw.port("hand")["ofport"]})
+        fdb = self.sw.j("fdb-show")["entries"]
+        self.assertEqual([(e["mac"], e["port"], e["static"]) for e in fdb], [("02:00:00:00:aa:01", "hand", True)])
+        out = self.sw.ctl("show").stdout
+        self.assertIn("pod MAC 02:00:00:00:aa:01 IP 10.1.0.5/24, 10.1.1.5/24, fd00::5/64, port security on", out)
+        self.sw.ctl("del-port", "hand")
+        self.assertEqual(self.sw.flows(), [])
+        self.assertEqual(self.sw.j("fdb-show")["entries"], [])
+        self.sw.ctl("add-port", "hand", "af_packet", "iface=pswhand0", "mac=02:00:00:00:aa:01",
+                    "port_security=false")
+        self.assertEqual([f["match"] for f in self.sw.flows()], ["priority=100,in_port=hand"])
+        self.sw.ctl("del-port", "hand")
+        for bad, words in (("mac=01:00:5e:00:00:01", "multicast"), ("mac=zz", "MAC address"),
+                           ("ips=10.0.0.300", "not an IP address"), ("port_security=maybe", "true or false")):
+            opts = [bad] if bad.startswith("mac") else ["mac=02:00:00:00:aa:01", bad]
+            r = self.sw.ctl("add-port", "hand", "af_packet", "iface=pswhand0", *opts, check=False)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(words, r.stderr)
+        self.assertEqual(self.sw.j("show")["ports"], [])
+        # a CNI pod in show says whose it is
+        r, ns, self.cid = self.add(args="IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=cart-7")
+        self.assertIn("cni network podnet, container %s, eth0 in %s, pod shop/cart-7" % (self.cid[:12], ns.path),
+                      self.sw.ctl("show").stdout)
+
     def test_mac_from_runtime_config_and_args(self):
         r, ns, self.cid = self.add(self.conf(runtimeConfig={"mac": "02:12:34:56:78:9a"}))
         self.assertEqual(r.rc, 0, r)
@@ -144,6 +174,19 @@ class KernelPods(CniTest):
         r = pods[0][0].run("busybox", "ping", "-c", "2", "-W", "2", "-s", "8000", pods[1][1], check=False)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("8008 bytes from", r.stdout)
+
+    def test_addresses_the_runtime_asks_for_reach_ipam(self):
+        # CNI_ARGS IP=, args.cni.ips and runtimeConfig.ips all go to host-local
+        r, ns, self.cid = self.add(args="IgnoreUnknown=1;IP=10.77.0.50")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json["ips"][0]["address"], "10.77.0.50/24")
+        r, ns, self.cid = self.add(self.conf(args={"cni": {"ips": ["10.77.0.51"]}}))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json["ips"][0]["address"], "10.77.0.51/24")
+        r, ns, self.cid = self.add(self.conf(runtimeConfig={"ips": ["10.77.0.52/24"]}))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json["ips"][0]["address"], "10.77.0.52/24")
+        self.assertEqual(r.json["interfaces"][1]["mac"], "0a:58:0a:4d:00:34")
 
     def test_chained_prev_result_is_kept(self):
         prev = {"cniVersion": "1.0.0",
@@ -373,6 +416,19 @@ class BadInput(CniTest):
         ns = self.new_netns()
         ns.run("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "other0")
         self.refused(101, "the pod has an interface of that name", ns=ns)
+
+    def test_pswitchd_refusing_the_port_rolls_everything_back(self):
+        # a port of the name the attachment would get exists already (by hand)
+        cid = uuid.uuid4().hex
+        h = 0xcbf29ce484222325
+        for ch in (cid + "/eth0").encode():
+            h = ((h ^ ch) * 0x100000001b3) & 0xffffffffffffffff
+        name = "psw%012x" % (h & 0xffffffffffff)
+        self.sw.ctl("add-port", name, "vhost-user")
+        r = run_plugin("ADD", self.conf(), cid=cid, netns=self.new_netns().path)
+        self.assertCniError(r, 100, "pswitchd refused add-port: port '%s' exists" % name)
+        self.sw.ctl("del-port", name)
+        self.assertNothingLeft()
 
     def test_dpdk_socket_directory_not_a_directory(self):
         cid = uuid.uuid4().hex
