@@ -513,7 +513,7 @@ def main():
         med = min(rs, key=lambda r: abs(r["mpps"] - mid))
         cyc = [r["cycles"] for r in rs if r["cycles"]]
         results[key] = dict(med, mpps=mid, cycles=statistics.median(cyc) if cyc else None,
-                            all=[r["mpps"] for r in rs])
+                            all=[r["mpps"] for r in rs], all_cycles=[r["cycles"] for r in rs])
         for k in ("ndr", "pdr", "p99_us"):
             v = [r[k] for r in rs if k in r]
             if v:
@@ -614,6 +614,23 @@ def write_results(args, results, seconds, warmup, trial):
                          100 * pw["mpps"] / p1["mpps"], 100 * (pw["emc"] or 0), pw["install_s"] or 0))
     if p1 and tp and p1["cycles"] and tp["cycles"]:
         extra.append("- busy cycles per packet, pswitch / testpmd io (p2p): %.2f." % (p1["cycles"] / tp["cycles"]))
+    # Systems measured next to each other in one round share that round's
+    # state of the machine: the median of per-round ratios cancels much of
+    # the drift between rounds that the medians of each system keep.
+    for scenario in ("p2p", "p2p-imix", "normal", "wildcard"):
+        p = results.get((scenario, "pswitch"))
+        for other, label in (("testpmd-io", "testpmd io"), ("ovs-dpdk", "Open vSwitch")):
+            o = results.get((scenario, other))
+            if not p or not o or len(p["all"]) != len(o["all"]):
+                continue
+            rates = [a / b for a, b in zip(p["all"], o["all"]) if b]
+            cyc = [b / a for a, b in zip(p["all_cycles"], o["all_cycles"]) if a and b]
+            if rates:
+                extra.append("- %s, pswitch / %s, median of per-round ratios: rate %.2f (%s)%s." % (
+                    scenario, label, statistics.median(rates), " ".join("%.2f" % x for x in rates),
+                    ", busy cycles per packet %.2f (%s)" % (1 / statistics.median(cyc),
+                                                            " ".join("%.2f" % (1 / x) for x in cyc))
+                    if cyc else ""))
     ow = results.get(("wildcard", "ovs-dpdk"))
     if ow and ow.get("install_s"):
         extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])
