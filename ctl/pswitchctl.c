@@ -23,7 +23,7 @@ static const char usage[] =
 	"ports\n"
 	"  show                              ports, queues, link and counters\n"
 	"  add-port NAME TYPE [KEY=VALUE..]  TYPE: vhost-user (path=), vhost-user-client (path=),\n"
-	"                                    af_packet (iface=), tap (iface=), dpdk (devargs=);\n"
+	"                                    af_packet (iface=, frames=), tap (iface=), dpdk (devargs=);\n"
 	"                                    queues=N, tag=VLAN (access port), ofport=N;\n"
 	"                                    a pod's port: mac=, ips=A[,B], port_security=false\n"
 	"  del-port NAME\n"
