@@ -499,6 +499,47 @@ class DpdkPods(CniTest):
             self.assertEqual(run_plugin("DEL", self.conf(kind=k, version="1.1.0"), cid=c, netns=n.path).rc, 0)
         self.assertNothingLeft()
 
+    def test_dpdk_pod_survives_a_pswitchd_restart(self):
+        # pswitchd is the client: the pod's virtio-user keeps listening while
+        # pswitchd is away, and pswitchd reconnects to it when it is back
+        r, ns, cid = self.add(self.conf())
+        self.assertEqual(r.rc, 0, r)
+        sock = r.json["interfaces"][0]["socketPath"]
+        dmac, dip = r.json["interfaces"][0]["mac"], r.json["ips"][0]["address"].split("/")[0]
+        port = self.pod_ports()[0]["name"]
+        kr, kns, kcid = self.add(self.conf(kind="kernel"))
+        kmac, kip = kr.json["interfaces"][1]["mac"], kr.json["ips"][0]["address"].split("/")[0]
+        from scapy.all import Ether, IP, UDP, raw
+
+        def frame(n):
+            return raw(Ether(src=dmac, dst=kmac) / IP(src=dip, dst=kip) / UDP(sport=4000, dport=5000) /
+                       (bytes([n]) * 32)).hex()
+
+        def receiver():
+            return subprocess.Popen(["ip", "netns", "exec", kns.name, PY, "-c", UDP_RECV % (30 * SLOW)],
+                                    stdout=subprocess.PIPE, text=True)
+
+        go2 = os.path.join(self.tmp, "go2")
+        recv = receiver()
+        time.sleep(0.3)
+        peer = Peer(self.sw, {"pod": sock}, ["send pod %s 1" % frame(1), "wait-file " + go2,
+                                             "sleep 300", "send pod %s 3" % frame(2), "sleep 300"],
+                    server=("pod",), linger_ms=300)
+        peer.start(switch_ports=[port])
+        self.assertEqual(recv.communicate(timeout=30 * SLOW)[0].strip(), "01" * 32)
+        run_dir = self.sw.dir
+        self.assertEqual(self.sw.stop(), 0)
+        self.sw = Switch(run_dir=run_dir, restore=True, log_name="pswitchd2.log")
+        self.sw.wait_links([port])
+        recv = receiver()
+        time.sleep(0.3)
+        open(go2, "w").close()
+        self.assertEqual(recv.communicate(timeout=30 * SLOW)[0].strip(), "02" * 32)
+        peer.wait()
+        for c, n, k in ((cid, ns, "dpdk"), (kcid, kns, "kernel")):
+            self.assertEqual(run_plugin("DEL", self.conf(kind=k), cid=c, netns=n.path).rc, 0)
+        self.assertNothingLeft()
+
     def test_server_mode_socket_owner_and_mode(self):
         conf = self.conf(vhost={"socketDir": os.path.join(self.tmp, "vhu"), "mode": "server",
                                 "socketMode": "0600", "owner": "nobody", "group": 0})

@@ -373,7 +373,10 @@ int main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("peer", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		(int)rte_socket_id());
 	for (unsigned i = 0; i < n_ports; i++) {
-		struct rte_eth_conf conf = {0};
+		// link-state interrupts: how a virtio-user server notices its
+		// vhost-user client (pswitchd) went away, and takes it back when it
+		// reconnects, as a DPDK application in a pod must
+		struct rte_eth_conf conf = {.intr_conf.lsc = ports[i].server};
 		char path[1024], name[64];
 
 		snprintf(name, sizeof(name), "net_virtio_user%u", i);
