@@ -120,6 +120,32 @@ class KernelPorts(SwitchTest):
         mine = [f for f in p.rx["pod"] if f[6:12] == bytes.fromhex("020000000202")]
         self.assertEqual(mine, frames)
 
+    def test_af_packet_queues_spread_by_fanout(self):
+        # two queues: two sockets in one fanout group, flows hashed over them;
+        # every frame arrives once, whichever queue took it
+        self.sw.ctl("add-port", "k", "af_packet", "iface=%sa" % self.veth, "queues=2")
+        self.assertEqual(self.sw.port("k")["rxqs"], 2)
+        self.sw.ctl("add-flow", "in_port=k,dl_src=02:00:00:00:02:02,actions=output:pod")
+        self.sw.wait_links(["k"])
+        p = self.peer(["sleep 2000"], linger_ms=500)
+        p.start()
+        time.sleep(0.3)
+        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        tx.bind((self.veth + "b", 0))
+        frames = [raw(Ether(src="02:00:00:00:02:02", dst=POD) / IP(src="10.9.0.2", dst="10.9.%d.1" % n) /
+                      UDP(sport=1000 + n, dport=9) / bytes(20)) for n in range(64)]
+        for f in frames:
+            tx.send(f)
+        tx.close()
+        p.wait()
+        mine = [f for f in p.rx["pod"] if f[6:12] == bytes.fromhex("020000000202")]
+        self.assertEqual(sorted(mine), sorted(frames))
+        per_queue = {q["queue"]: q["packets"] for pmd in self.sw.j("pmd-rxq-show")
+                     for q in pmd["rxqs"] if q["port"] == "k"}
+        self.assertEqual(sorted(per_queue), [0, 1])
+        # 64 flows hashed over two queues: both took some
+        self.assertTrue(all(n > 0 for n in per_queue.values()), per_queue)
+
     def test_tap(self):
         tap = "pswtap%d" % (os.getpid() % 1000)
         self.sw.ctl("add-port", "t", "tap", "iface=" + tap)
