@@ -39,11 +39,17 @@ def use_hugepages():
     return v == "1"
 
 
+# Every peer started, so that a test's tearDown ends those a failure left
+# running (also those of a switch the test replaced).
+LIVE_PEERS = []
+
+
 class Switch:
     """pswitchd with a run directory and control socket of its own."""
 
     def __init__(self, extra=(), run_dir=None, restore=False, log_name="pswitchd.log"):
         self.dir = run_dir or tempfile.mkdtemp(prefix="psw-e2e-")
+        self.peers = []
         self.sock = os.path.join(self.dir, "ctl.sock")
         self.log_path = os.path.join(self.dir, log_name)
         args = [PSWITCHD, "--run-dir", self.dir, "--control-socket", self.sock,
@@ -119,6 +125,8 @@ class Switch:
         return self.proc.returncode
 
     def cleanup(self):
+        for p in self.peers:
+            p.kill()
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -144,6 +152,9 @@ class Peer:
             args += ["--port", "%s=%s%s" % (name, path, ",server" if name in server else "")]
         self.log = open(os.path.join(self.out, "peer.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        # a test that fails before wait() must not leave its peers running
+        switch.peers.append(self)
+        LIVE_PEERS.append(self)
 
     def start(self, switch_ports=None):
         self.switch.wait_links(switch_ports or self.names)
@@ -189,6 +200,8 @@ class SwitchTest(unittest.TestCase):
             self.sw.ctl("add-port", name, "vhost-user")
 
     def tearDown(self):
+        while LIVE_PEERS:
+            LIVE_PEERS.pop().kill()
         alive = self.sw.alive()
         rc = self.sw.stop()
         if not alive or rc not in (0, None):
