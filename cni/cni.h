@@ -120,6 +120,7 @@ struct cni_conf {
 
 // Names derived from one attachment (container ID and interface).
 struct attachment {
+	uint64_t hash;            // of container ID and interface: names and fallback MAC
 	char port[16];            // pswitchd port name, also the host veth's name
 	char sock_dir[160];       // DPDK pods
 	char sock_path[192];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "conf.h"
+#include "psw/ctl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -340,7 +341,7 @@ int cni_conf_parse(const char *text, enum cni_cmd cmd, struct cni_conf *c, struc
 	memset(c, 0, sizeof(*c));
 	c->mtu = 1500;
 	c->port_security = true;
-	snprintf(c->socket, sizeof(c->socket), "/run/pswitch/pswitchd.sock");
+	snprintf(c->socket, sizeof(c->socket), "%s", PSW_CTL_DEFAULT_SOCKET);
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/cni/pswitch");
 	c->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (c->root == NULL)

@@ -31,6 +31,7 @@ int attachment_names(const struct cni_conf *conf, const char *cid, const char *i
 	int n;
 
 	memset(at, 0, sizeof(*at));
+	at->hash = h;
 	// 15 characters: an interface name, and a pswitchd port name
 	snprintf(at->port, sizeof(at->port), "%s%012llx", kind == POD_DPDK ? "vhu" : "psw",
 		(unsigned long long)h);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "switch.h"
+#include "psw/ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,14 +65,16 @@ json_t *sw_request(struct sw_conn *c, const char *cmd, json_t *args, int *status
 	return res;
 }
 
-// "<dir of the socket>/pending-del/<port>": the path pswitchd watches.
+// "<dir of the socket>/pending-del/<port>": the path pswitchd watches
+// (include/psw/ctl.h).
 static int pending_file(const struct cni_conf *conf, const char *name, struct cni_error *e)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	const char *slash = strrchr(conf->socket, '/');
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%.*s/pending-del", (int)(slash - conf->socket), conf->socket);
+	snprintf(dir, sizeof(dir), "%.*s/%s", (int)(slash - conf->socket), conf->socket,
+		PSW_CTL_PENDING_DEL_DIR);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cni_fail(e, CNI_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);

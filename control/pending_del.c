@@ -18,7 +18,7 @@ void pending_del_init(const char *control_socket)
 	int n = slash ? (int)(slash - control_socket) : 1;
 
 	snprintf(pending_dir, sizeof(pending_dir), "%.*s/%s", n, slash ? control_socket : ".",
-		PENDING_DEL_DIR);
+		PSW_CTL_PENDING_DEL_DIR);
 }
 
 bool pending_del_has(const char *name)

@@ -6,9 +6,9 @@
 // file while running.
 #pragma once
 
-#include <stdbool.h>
+#include "psw/ctl.h"
 
-#define PENDING_DEL_DIR "pending-del"
+#include <stdbool.h>
 
 // Remembers the directory: "<dir of control_socket>/pending-del".
 void pending_del_init(const char *control_socket);

@@ -80,55 +80,47 @@ static inline void afp_fix_checksum(struct rte_mbuf *m)
 	}
 }
 
-// Copies 'len' bytes into a chain of buffers from 'pool'. Returns NULL when
-// the pool is empty.
+// Copies 'len' bytes into buffers from 'pool', chained when one is not
+// enough (jumbo frames). Returns NULL when the pool is empty.
 static inline struct rte_mbuf *afp_copy_in(struct rte_mempool *pool, const uint8_t *data,
-	uint32_t len, const uint8_t *vlan)
+	uint32_t len)
 {
-	struct rte_mbuf *head = rte_pktmbuf_alloc(pool), *m = head;
-	uint32_t off = 0, extra = vlan ? 4 : 0;
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = 0;
 
-	if (head == NULL)
-		return NULL;
-	if (len >= 12 && len + extra <= rte_pktmbuf_tailroom(m)) {
-		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + extra));
+	do {
+		uint16_t n;
 
-		memcpy(dst, data, 12);
-		if (vlan)
-			memcpy(dst + 12, vlan, 4);
-		memcpy(dst + 12 + extra, data + 12, len - 12);
-		return head;
-	}
-	while (off < len + extra) {
-		uint16_t room = rte_pktmbuf_tailroom(m);
-		uint32_t want = len + extra - off;
-		uint16_t n = (uint16_t)(want < room ? want : room);
-		// appended through the head: it finds the last buffer and keeps
-		// the chain's pkt_len
-		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(head, n);
-
-		// the tag the kernel took out (VLAN acceleration) goes back after the MACs
-		for (uint16_t i = 0; i < n; i++, off++) {
-			uint32_t src = off;
-			if (extra && off >= 12 && off < 16) {
-				dst[i] = vlan[off - 12];
-				continue;
-			}
-			if (extra && off >= 16)
-				src -= 4;
-			dst[i] = data[src];
+		m = rte_pktmbuf_alloc(pool);
+		if (m == NULL || (head != NULL && rte_pktmbuf_chain(head, m) < 0)) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
 		}
-		if (off < len + extra) {
-			struct rte_mbuf *next = rte_pktmbuf_alloc(pool);
-			if (next == NULL || rte_pktmbuf_chain(head, next) < 0) {
-				rte_pktmbuf_free(next);
-				rte_pktmbuf_free(head);
-				return NULL;
-			}
-			m = next;
-		}
-	}
+		if (head == NULL)
+			head = m;
+		n = (uint16_t)RTE_MIN(len - off, (uint32_t)rte_pktmbuf_tailroom(m));
+		// appended through the head: it fills the last buffer and keeps the
+		// chain's pkt_len
+		rte_memcpy(rte_pktmbuf_append(head, n), data + off, n);
+		off += n;
+	} while (off < len);
 	return head;
+}
+
+// Puts the tag the kernel took out (VLAN acceleration) back after the MACs,
+// in the buffer's headroom.
+static inline void afp_put_tag_back(struct rte_mbuf *m, uint16_t tpid, uint16_t tci)
+{
+	uint8_t *d;
+
+	if (rte_pktmbuf_data_len(m) < 12 || (d = (uint8_t *)rte_pktmbuf_prepend(m, 4)) == NULL)
+		return; // a runt: the parser counts it
+	memmove(d, d + 4, 12);
+	d[12] = (uint8_t)(tpid >> 8);
+	d[13] = (uint8_t)tpid;
+	d[14] = (uint8_t)(tci >> 8);
+	d[15] = (uint8_t)tci;
 }
 
 static inline uint16_t afp_rx(struct psw_port *p, uint16_t q, struct rte_mempool *pool,
@@ -142,7 +134,6 @@ static inline uint16_t afp_rx(struct psw_port *p, uint16_t q, struct rte_mempool
 		struct tpacket2_hdr *h = afp_frame(r, r->next);
 		uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 		const uint8_t *data = (const uint8_t *)h + h->tp_mac;
-		uint8_t vlan[4];
 		struct rte_mbuf *m;
 
 		if (!(status & TP_STATUS_USER))
@@ -150,29 +141,13 @@ static inline uint16_t afp_rx(struct psw_port *p, uint16_t q, struct rte_mempool
 		if (unlikely(h->tp_snaplen < h->tp_len || h->tp_mac + h->tp_snaplen > r->frame_size)) {
 			aq->rx_too_long++;
 			m = NULL;
-		} else if (status & TP_STATUS_VLAN_VALID) {
-			uint16_t tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : 0x8100;
-
-			vlan[0] = (uint8_t)(tpid >> 8);
-			vlan[1] = (uint8_t)tpid;
-			vlan[2] = (uint8_t)(h->tp_vlan_tci >> 8);
-			vlan[3] = (uint8_t)h->tp_vlan_tci;
-			m = afp_copy_in(pool, data, h->tp_snaplen, vlan);
-			if (m == NULL)
-				aq->rx_no_mbuf++;
-		} else if (likely(h->tp_snaplen <= RTE_MBUF_DEFAULT_DATAROOM)) {
-			m = rte_pktmbuf_alloc(pool);
-			if (likely(m != NULL)) {
-				rte_memcpy(rte_pktmbuf_mtod(m, void *), data, h->tp_snaplen);
-				m->data_len = (uint16_t)h->tp_snaplen;
-				m->pkt_len = h->tp_snaplen;
-			} else {
-				aq->rx_no_mbuf++;
-			}
 		} else {
-			m = afp_copy_in(pool, data, h->tp_snaplen, NULL);
-			if (m == NULL)
+			m = afp_copy_in(pool, data, h->tp_snaplen);
+			if (unlikely(m == NULL))
 				aq->rx_no_mbuf++;
+			else if (status & TP_STATUS_VLAN_VALID)
+				afp_put_tag_back(m, (status & TP_STATUS_VLAN_TPID_VALID) ?
+					h->tp_vlan_tpid : 0x8100, h->tp_vlan_tci);
 		}
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		r->next = r->next + 1 == r->frames ? 0 : r->next + 1;

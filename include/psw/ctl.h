@@ -13,6 +13,11 @@
 #define PSW_CTL_DEFAULT_SOCKET "/run/pswitch/pswitchd.sock"
 #define PSW_CTL_DEFAULT_RUN_DIR "/run/pswitch"
 
+// Deletions finished later: a client that finds pswitchd down leaves an empty
+// file named after the port in this directory beside the control socket;
+// pswitchd does not restore that port and removes it when it sees the file.
+#define PSW_CTL_PENDING_DEL_DIR "pending-del"
+
 // Messages longer than this are refused and the connection closed; a batch of
 // 100,000 flows fits.
 #define PSW_CTL_MAX_MESSAGE (64u << 20)

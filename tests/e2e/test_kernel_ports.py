@@ -91,6 +91,22 @@ class KernelPorts(SwitchTest):
         self.assertEqual(got, to_kernel)
         self.assertEqual(p.rx["pod"], to_pod)
 
+    def from_kernel_to_pod(self, frames, pod_ms):
+        """Sends 'frames' into the veth's far end; returns what the pod got
+        from that sender (the kernel's own IPv6 chatter on the veth comes
+        through too)."""
+        self.sw.wait_links(["k"])
+        p = self.peer(["sleep %d" % pod_ms], linger_ms=500)
+        p.start()
+        time.sleep(0.3)
+        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        tx.bind((self.veth + "b", 0))
+        for f in frames:
+            tx.send(f)
+        tx.close()
+        p.wait()
+        return [f for f in p.rx["pod"] if f[6:12] == bytes.fromhex("020000000202")]
+
     def test_af_packet_veth(self):
         self.sw.ctl("add-port", "k", "af_packet", "iface=%sa" % self.veth)
         self.assertEqual(self.sw.port("k")["type"], "af_packet")
@@ -101,24 +117,12 @@ class KernelPorts(SwitchTest):
         # out (VLAN acceleration); the port puts it back where it was
         self.sw.ctl("add-port", "k", "af_packet", "iface=%sa" % self.veth)
         self.sw.ctl("add-flow", "in_port=k,actions=output:pod")
-        self.sw.wait_links(["k"])
-        p = self.peer(["sleep 1500"], linger_ms=500)
-        p.start()
-        time.sleep(0.3)
-        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        tx.bind((self.veth + "b", 0))
-        from scapy.all import Dot1Q, Dot1AD
+        from scapy.all import Dot1Q
         frames = [raw(Ether(src="02:00:00:00:02:02", dst=POD) / Dot1Q(vlan=42, prio=5) / IP(src="10.9.0.2", dst="10.9.0.1") /
                       UDP(sport=7, dport=9) / bytes(range(30))),
                   raw(Ether(src="02:00:00:00:02:02", dst=POD) / Dot1Q(vlan=7) / Dot1Q(vlan=8) / IP() / UDP() / b"qinq"),
                   raw(Ether(src="02:00:00:00:02:02", dst=POD) / IP(src="10.9.0.2", dst="10.9.0.1") / UDP() / bytes(1400))]
-        for f in frames:
-            tx.send(f)
-        tx.close()
-        p.wait()
-        # (the kernel's own IPv6 chatter on the veth comes through too)
-        mine = [f for f in p.rx["pod"] if f[6:12] == bytes.fromhex("020000000202")]
-        self.assertEqual(mine, frames)
+        self.assertEqual(self.from_kernel_to_pod(frames, 1500), frames)
 
     def test_af_packet_queues_spread_by_fanout(self):
         # two queues: two sockets in one fanout group, flows hashed over them;
@@ -126,20 +130,9 @@ class KernelPorts(SwitchTest):
         self.sw.ctl("add-port", "k", "af_packet", "iface=%sa" % self.veth, "queues=2")
         self.assertEqual(self.sw.port("k")["rxqs"], 2)
         self.sw.ctl("add-flow", "in_port=k,dl_src=02:00:00:00:02:02,actions=output:pod")
-        self.sw.wait_links(["k"])
-        p = self.peer(["sleep 2000"], linger_ms=500)
-        p.start()
-        time.sleep(0.3)
-        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        tx.bind((self.veth + "b", 0))
         frames = [raw(Ether(src="02:00:00:00:02:02", dst=POD) / IP(src="10.9.0.2", dst="10.9.%d.1" % n) /
                       UDP(sport=1000 + n, dport=9) / bytes(20)) for n in range(64)]
-        for f in frames:
-            tx.send(f)
-        tx.close()
-        p.wait()
-        mine = [f for f in p.rx["pod"] if f[6:12] == bytes.fromhex("020000000202")]
-        self.assertEqual(sorted(mine), sorted(frames))
+        self.assertEqual(sorted(self.from_kernel_to_pod(frames, 2000)), sorted(frames))
         per_queue = {q["queue"]: q["packets"] for pmd in self.sw.j("pmd-rxq-show")
                      for q in pmd["rxqs"] if q["port"] == "k"}
         self.assertEqual(sorted(per_queue), [0, 1])
