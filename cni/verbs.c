@@ -100,14 +100,21 @@ static json_t *port_options(const struct cni_env *env, const struct cni_conf *co
 		conf->port_security, "tag", conf->vlan, "cni", cni);
 }
 
-static int add_port(struct sw_conn *c, const char *name, const char *type, json_t *opts,
-	struct cni_error *e)
+static int add_port(const char *name, const char *type, json_t *opts, struct cni_error *e,
+	const struct cni_conf *conf)
 {
+	struct sw_conn c;
 	json_t *res;
 	int status;
 
-	res = sw_request(c, "add-port", json_pack("{s:s,s:s,s:o}", "name", name, "type", type,
+	if (sw_connect(&c, conf, e) < 0) {
+		json_decref(opts);
+		sw_close(&c);
+		return -1;
+	}
+	res = sw_request(&c, "add-port", json_pack("{s:s,s:s,s:o}", "name", name, "type", type,
 		"options", opts), &status, e);
+	sw_close(&c);
 	json_decref(res);
 	return res ? 0 : -1;
 }
@@ -188,7 +195,7 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 {
 	struct attachment at;
 	struct cni_addrs addrs;
-	struct sw_conn sw;
+	struct sw_conn probe;
 	json_t *ipam_res = NULL, *rec;
 	char mac_s[24], host_mac[24] = "";
 	uint8_t mac[6];
@@ -201,13 +208,13 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 	nsfd = open_netns(env->netns, e);
 	if (nsfd < 0)
 		return -1;
-	// pswitchd first: when it is down nothing is created at all; the same
-	// connection asks for the port later
-	if (sw_connect(&sw, conf, e) < 0) {
-		sw_close(&sw);
+	// pswitchd first: when it is down nothing is created at all
+	if (sw_connect(&probe, conf, e) < 0) {
+		sw_close(&probe);
 		close(nsfd);
 		return -1;
 	}
+	sw_close(&probe);
 	if (state_lock(conf, false, e) < 0)
 		goto fail;
 	if (ipam_exec(conf, env, "ADD", NULL, NULL, &ipam_res, e) < 0)
@@ -231,7 +238,7 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 			goto fail;
 		json_t *opts = port_options(env, conf, mac_s, &addrs);
 		json_object_set_new(opts, "iface", json_string(at.port));
-		if (add_port(&sw, at.port, "af_packet", opts, e) < 0)
+		if (add_port(at.port, "af_packet", opts, e, conf) < 0)
 			goto fail;
 		port_done = true;
 	} else {
@@ -241,8 +248,8 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 		json_t *opts = port_options(env, conf, mac_s, &addrs);
 		json_object_set_new(opts, "path", json_string(at.sock_path));
 		json_object_set_new(opts, "queues", json_integer(conf->vhost.queues));
-		if (add_port(&sw, at.port, conf->vhost.pswitchd_server ? "vhost-user" : "vhost-user-client",
-			    opts, e) < 0)
+		if (add_port(at.port, conf->vhost.pswitchd_server ? "vhost-user" : "vhost-user-client",
+			    opts, e, conf) < 0)
 			goto fail;
 		port_done = true;
 		if (conf->vhost.pswitchd_server && dpdk_socket_perms(&conf->vhost, at.sock_path, e) < 0)
@@ -268,12 +275,10 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 		KV_STR("ifname", env->ifname), KV_STR("port", at.port), KV_STR("mac", mac_s),
 		KV_STR("ip", addrs.ips[0].address));
 	json_decref(ipam_res);
-	sw_close(&sw);
 	close(nsfd);
 	return 0;
 
 fail:
-	sw_close(&sw);
 	// undo in reverse; what fails here is said in the details, the cause stays the message
 	if (port_done && sw_remove_port(conf, at.port, &ce) < 0)
 		cni_detail(e, "removing port %s failed too: %s", at.port, ce.msg);
