@@ -37,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAC0, MAC1 = "02:00:00:00:00:01", "02:00:00:00:00:02"
 GEN_CORE, DUT_CORE = 0, 1
 STREAMS = 10000
+VIRTIO_ARGS = ""  # --virtio-args: extra virtio-user devargs of the generator
 DST_BASE = "10.64.0.0"  # streams vary the destination from here (10.64.0.0/10)
 
 SCENARIOS = {
@@ -138,6 +139,8 @@ class Generator:
                      "--file-prefix", "psw-perf-gen", "--no-progress", "--flows", str(streams),
                      "--dst-ip", DST_BASE,
                      "--size", size]
+        if VIRTIO_ARGS:
+            self.base += ["--virtio-args", VIRTIO_ARGS]
         for sock, mac in zip(socks, (MAC0, MAC1)):
             self.base += ["--port", "%s,mac=%s%s" % (sock, mac, ",server" if server else "")]
         self.cmd = None
@@ -462,9 +465,13 @@ def main():
     ap.add_argument("--trial", type=float, help="RFC 2544 trial length in seconds (0: no search)")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--systems", default="testpmd-io,pswitch,ovs-dpdk")
+    ap.add_argument("--virtio-args", default="",
+                    help="extra virtio-user devargs for the generator's ports (packed_vq=1,in_order=1)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "RESULTS.md"))
     args = ap.parse_args()
+    global VIRTIO_ARGS
+    VIRTIO_ARGS = args.virtio_args
     seconds = args.duration or (3 if args.quick else 5)
     warmup = 1 if args.quick else 2
     trial = args.trial if args.trial is not None else (0.5 if args.quick else 2)

@@ -91,6 +91,7 @@ static bool opt_no_huge;
 static bool opt_ring_loopback;
 static char opt_core[16] = "0";
 static char opt_prefix[64];
+static char opt_virtio[128]; // extra virtio-user devargs, e.g. ",packed_vq=1"
 static uint32_t src_ip = RTE_IPV4(10, 254, 0, 1), dst_ip = RTE_IPV4(10, 253, 0, 0);
 
 static const char usage[] =
@@ -111,6 +112,8 @@ static const char usage[] =
 	"  --trial S --pdr-loss PCT --resolution PCT   (defaults 5, 0.5, 1)\n"
 	"  --json FILE          write the report there ('-' for stdout)\n"
 	"  --progress | --no-progress   a live line on stderr (default when it is a terminal)\n"
+	"  --virtio-args A,B   extra virtio-user device arguments for every port\n"
+	"                       (e.g. packed_vq=1,in_order=1,mrg_rxbuf=0)\n"
 	"  --core N --file-prefix P --no-huge\n";
 
 static void on_signal(int s)
@@ -499,7 +502,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_RING, O_TX, O_RX, O_SIZE, O_FLOWS, O_TCP, O_VLAN, O_SRC, O_DST,
 		O_RATE, O_DUR, O_COUNT, O_RFC, O_TRIAL, O_PDR, O_RES, O_JSON, O_PROG, O_NOPROG,
-		O_CORE, O_PREFIX, O_NOHUGE, O_WARMUP };
+		O_CORE, O_PREFIX, O_NOHUGE, O_WARMUP, O_VIRTIO };
 	static const struct option opts[] = {
 		{"port", 1, NULL, O_PORT}, {"ring-loopback", 0, NULL, O_RING}, {"tx", 1, NULL, O_TX},
 		{"rx", 1, NULL, O_RX}, {"size", 1, NULL, O_SIZE}, {"flows", 1, NULL, O_FLOWS},
@@ -510,6 +513,7 @@ static void parse_args(int argc, char **argv)
 		{"progress", 0, NULL, O_PROG}, {"no-progress", 0, NULL, O_NOPROG},
 		{"core", 1, NULL, O_CORE}, {"file-prefix", 1, NULL, O_PREFIX},
 		{"no-huge", 0, NULL, O_NOHUGE}, {"warmup", 1, NULL, O_WARMUP},
+		{"virtio-args", 1, NULL, O_VIRTIO},
 		{"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	int o;
@@ -541,6 +545,11 @@ static void parse_args(int argc, char **argv)
 			n_ports++;
 			break;
 		}
+		case O_VIRTIO:
+			if (strlen(optarg) + 2 > sizeof(opt_virtio) || strchr(optarg, ' ') != NULL)
+				die("--virtio-args: too long or has a space");
+			snprintf(opt_virtio, sizeof(opt_virtio), ",%s", optarg);
+			break;
 		case O_RING: opt_ring_loopback = true; break;
 		case O_TX: parse_list(optarg, true); break;
 		case O_RX: parse_list(optarg, false); break;
@@ -667,7 +676,7 @@ static void wait_links(void)
 
 int main(int argc, char **argv)
 {
-	char *eal[16 + MAX_PORTS], vdevs[MAX_PORTS][400];
+	char *eal[16 + MAX_PORTS], vdevs[MAX_PORTS][512];
 	struct trial t;
 	json_t *report;
 	int n = 0;
@@ -691,8 +700,8 @@ int main(int argc, char **argv)
 		eal[n++] = "--socket-mem=512";
 	}
 	for (unsigned p = 0; !opt_ring_loopback && p < n_ports; p++) {
-		snprintf(vdevs[p], sizeof(vdevs[p]), "--vdev=net_virtio_user%u,path=%.255s,queues=1,queue_size=1024%s",
-			p, ports[p].path, ports[p].server ? ",server=1" : "");
+		snprintf(vdevs[p], sizeof(vdevs[p]), "--vdev=net_virtio_user%u,path=%.255s,queues=1,queue_size=1024%s%s",
+			p, ports[p].path, ports[p].server ? ",server=1" : "", opt_virtio);
 		if (ports[p].server)
 			unlink(ports[p].path);
 		eal[n++] = vdevs[p];
