@@ -104,6 +104,33 @@ static int parse_ipv4_prefix(char *s, uint32_t *addr, uint32_t *mask)
 	return 0;
 }
 
+// "2001:db8::1", "2001:db8::/32" or "2001:db8::/ffff:ffff::".
+static int parse_ipv6_prefix(char *s, uint8_t *addr, uint8_t *mask)
+{
+	char *m = split_mask(s);
+	uint64_t len;
+
+	if (inet_pton(AF_INET6, s, addr) != 1)
+		return -EINVAL;
+	memset(mask, 0xff, 16);
+	if (m != NULL) {
+		if (strchr(m, ':') != NULL) {
+			if (inet_pton(AF_INET6, m, mask) != 1)
+				return -EINVAL;
+		} else {
+			if (parse_uint(m, 128, &len) < 0)
+				return -EINVAL;
+			memset(mask, 0, 16);
+			memset(mask, 0xff, len / 8);
+			if (len % 8)
+				mask[len / 8] = (uint8_t)(0xff00 >> (len % 8));
+		}
+	}
+	for (int i = 0; i < 16; i++)
+		addr[i] &= mask[i];
+	return 0;
+}
+
 static int parse_u16_masked(char *s, uint16_t *v, uint16_t *m)
 {
 	char *mask = split_mask(s);
@@ -203,7 +230,8 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 	} shorthands[] = {
 		{"ip", 0x0800, -1}, {"ipv4", 0x0800, -1}, {"arp", 0x0806, -1},
 		{"ipv6", 0x86dd, -1}, {"tcp", 0x0800, 6}, {"udp", 0x0800, 17},
-		{"icmp", 0x0800, 1}, {"sctp", 0x0800, 132},
+		{"icmp", 0x0800, 1}, {"sctp", 0x0800, 132}, {"tcp6", 0x86dd, 6},
+		{"udp6", 0x86dd, 17}, {"icmp6", 0x86dd, 58}, {"sctp6", 0x86dd, 132},
 	};
 	if (val == NULL) {
 		for (unsigned i = 0; i < RTE_DIM(shorthands); i++) {
@@ -290,6 +318,12 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 		if (parse_ipv4_prefix(val, src ? &k->nw_src : &k->nw_dst,
 			    src ? &m->nw_src : &m->nw_dst) < 0)
 			return fail(err, elen, "bad IPv4 address or prefix '%s'", val);
+	} else if (strcmp(key, "ipv6_src") == 0 || strcmp(key, "ipv6_dst") == 0) {
+		bool src = strstr(key, "src") != NULL;
+
+		if (parse_ipv6_prefix(val, src ? k->ipv6_src : k->ipv6_dst,
+			    src ? m->ipv6_src : m->ipv6_dst) < 0)
+			return fail(err, elen, "bad IPv6 address or prefix '%s'", val);
 	} else if (strcmp(key, "arp_spa") == 0 || strcmp(key, "arp_tpa") == 0) {
 		bool src = strcmp(key, "arp_spa") == 0;
 
@@ -325,8 +359,9 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 	} else if (strcmp(key, "tp_src") == 0 || strcmp(key, "tcp_src") == 0 ||
 		   strcmp(key, "udp_src") == 0 || strcmp(key, "tp_dst") == 0 ||
 		   strcmp(key, "tcp_dst") == 0 || strcmp(key, "udp_dst") == 0 ||
-		   strcmp(key, "icmp_type") == 0 || strcmp(key, "icmp_code") == 0) {
-		bool src = strstr(key, "src") != NULL || strcmp(key, "icmp_type") == 0;
+		   strcmp(key, "icmp_type") == 0 || strcmp(key, "icmp_code") == 0 ||
+		   strcmp(key, "icmpv6_type") == 0 || strcmp(key, "icmpv6_code") == 0) {
+		bool src = strstr(key, "src") != NULL || strstr(key, "_type") != NULL;
 
 		if (parse_u16_masked(val, &v16, &m16) < 0)
 			return fail(err, elen, "%s must be 0 to 65535 (with an optional /mask), not '%s'",
@@ -349,24 +384,40 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 	return 0;
 }
 
+static bool mask_is_zero(const uint8_t *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i] != 0)
+			return false;
+	return true;
+}
+
 // Fields that only mean something once lower layers are pinned down.
 static int check_prerequisites(const struct flow_spec *sp, char *err, size_t elen)
 {
 	const struct psw_flow_key *k = &sp->match, *m = &sp->mask;
 	bool ip = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0800);
+	bool ip6 = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x86dd);
 	bool arp = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806);
-	bool l4 = ip && m->nw_proto == UINT8_MAX &&
-		(k->nw_proto == 6 || k->nw_proto == 17 || k->nw_proto == 132 || k->nw_proto == 1);
+	bool l4 = (ip || ip6) && m->nw_proto == UINT8_MAX &&
+		(k->nw_proto == 6 || k->nw_proto == 17 || k->nw_proto == 132 ||
+		 k->nw_proto == (ip ? 1 : 58));
 
 	// arp_spa, arp_tpa and arp_op share nw_src, nw_dst and nw_proto
 	if (arp && m->nw_frag)
-		return fail(err, elen, "nw_frag needs ip (dl_type=0x0800)");
-	if ((m->nw_src || m->nw_dst || m->nw_proto || m->nw_frag) && !ip && !arp)
+		return fail(err, elen, "nw_frag needs ip or ipv6");
+	if ((m->nw_src || m->nw_dst) && ip6)
+		return fail(err, elen, "nw_src and nw_dst are IPv4: use ipv6_src and ipv6_dst");
+	if ((m->nw_src || m->nw_dst) && !ip && !arp)
 		return fail(err, elen, "IPv4 fields need ip (dl_type=0x0800), ARP fields need arp");
+	if ((m->nw_proto || m->nw_frag) && !ip && !ip6 && !arp)
+		return fail(err, elen, "nw_proto and nw_frag need ip or ipv6");
+	if ((!mask_is_zero(m->ipv6_src, 16) || !mask_is_zero(m->ipv6_dst, 16)) && !ip6)
+		return fail(err, elen, "IPv6 addresses need ipv6 (dl_type=0x86dd)");
 	if ((m->tp_src || m->tp_dst) && !l4)
-		return fail(err, elen, "L4 ports need tcp, udp, sctp or icmp");
+		return fail(err, elen, "L4 ports need tcp, udp, sctp or icmp (tcp6, udp6, sctp6 or icmp6)");
 	if (m->tcp_flags && !(l4 && k->nw_proto == 6))
-		return fail(err, elen, "tcp_flags needs tcp");
+		return fail(err, elen, "tcp_flags needs tcp or tcp6");
 	return 0;
 }
 
@@ -612,6 +663,34 @@ static void out_ip(struct fmt *f, const char *key, uint32_t v, uint32_t m)
 	}
 }
 
+static void out_ipv6(struct fmt *f, const char *key, const uint8_t *v, const uint8_t *m)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	unsigned len = 0;
+	bool prefix = true;
+
+	if (mask_is_zero(m, 16))
+		return;
+	inet_ntop(AF_INET6, v, a, sizeof(a));
+	// a prefix is ones then zeros
+	for (unsigned i = 0; i < 128; i++) {
+		bool bit = m[i / 8] & (0x80 >> (i % 8));
+
+		if (bit && len != i)
+			prefix = false;
+		if (bit)
+			len++;
+	}
+	if (len == 128) {
+		out(f, "%s=%s", key, a);
+	} else if (prefix) {
+		out(f, "%s=%s/%u", key, a, len);
+	} else {
+		inet_ntop(AF_INET6, m, b, sizeof(b));
+		out(f, "%s=%s/%s", key, a, b);
+	}
+}
+
 static void out_u16(struct fmt *f, const char *key, uint16_t v, uint16_t m)
 {
 	if (m == 0)
@@ -628,6 +707,7 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 	struct fmt f = {.buf = buf, .len = len, .off = 0, .first = true};
 	uint16_t tci = rte_be_to_cpu_16(k->vlan_tci), tcim = rte_be_to_cpu_16(m->vlan_tci);
 	bool ip = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0800);
+	bool ip6 = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x86dd);
 	const char *proto = NULL;
 
 	buf[0] = '\0';
@@ -649,11 +729,16 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 	if (ip && m->nw_proto == UINT8_MAX) {
 		proto = k->nw_proto == 6 ? "tcp" : k->nw_proto == 17 ? "udp" :
 			k->nw_proto == 1 ? "icmp" : k->nw_proto == 132 ? "sctp" : NULL;
+	} else if (ip6 && m->nw_proto == UINT8_MAX) {
+		proto = k->nw_proto == 6 ? "tcp6" : k->nw_proto == 17 ? "udp6" :
+			k->nw_proto == 58 ? "icmp6" : k->nw_proto == 132 ? "sctp6" : NULL;
 	}
 	if (proto != NULL)
 		out(&f, "%s", proto);
 	else if (ip)
 		out(&f, "ip");
+	else if (ip6)
+		out(&f, "ipv6");
 	else if (m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806))
 		out(&f, "arp");
 	else if (m->dl_type != 0)
@@ -662,6 +747,8 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 
 	out_ip(&f, arp ? "arp_spa" : "nw_src", k->nw_src, m->nw_src);
 	out_ip(&f, arp ? "arp_tpa" : "nw_dst", k->nw_dst, m->nw_dst);
+	out_ipv6(&f, "ipv6_src", k->ipv6_src, m->ipv6_src);
+	out_ipv6(&f, "ipv6_dst", k->ipv6_dst, m->ipv6_dst);
 	if (m->nw_proto != 0 && proto == NULL)
 		out(&f, arp ? "arp_op=%u" : "nw_proto=%u", k->nw_proto);
 	if (m->nw_frag != 0) {
@@ -675,9 +762,13 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 			fr = k->nw_frag & PSW_FRAG_LATER ? "later" : "first";
 		out(&f, "nw_frag=%s", fr);
 	}
-	if (proto != NULL && k->nw_proto == 1) {
-		out_u16(&f, "icmp_type", rte_be_to_cpu_16(k->tp_src), rte_be_to_cpu_16(m->tp_src));
-		out_u16(&f, "icmp_code", rte_be_to_cpu_16(k->tp_dst), rte_be_to_cpu_16(m->tp_dst));
+	if (proto != NULL && (k->nw_proto == 1 || k->nw_proto == 58)) {
+		bool v6 = k->nw_proto == 58;
+
+		out_u16(&f, v6 ? "icmpv6_type" : "icmp_type", rte_be_to_cpu_16(k->tp_src),
+			rte_be_to_cpu_16(m->tp_src));
+		out_u16(&f, v6 ? "icmpv6_code" : "icmp_code", rte_be_to_cpu_16(k->tp_dst),
+			rte_be_to_cpu_16(m->tp_dst));
 	} else {
 		out_u16(&f, "tp_src", rte_be_to_cpu_16(k->tp_src), rte_be_to_cpu_16(m->tp_src));
 		out_u16(&f, "tp_dst", rte_be_to_cpu_16(k->tp_dst), rte_be_to_cpu_16(m->tp_dst));

@@ -131,7 +131,7 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 	const char *mac = json_string_value(json_object_get(opts, "mac"));
 	const json_t *ip;
 	json_t *ips;
-	struct flow_spec specs[2 * POD_MAX_IPS + 2];
+	struct flow_spec specs[2 * POD_MAX_IPS + 5];
 	unsigned n = 0;
 	char text[256], addr[64];
 	uint8_t m[6];
@@ -161,16 +161,27 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 	} else {
 		json_array_foreach(ips, i, ip) {
 			parse_ip(json_string_value(ip), addr, sizeof(addr), &v4);
-			if (!v4)
+			if (!v4) {
+				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,"
+					"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW,
+					p->ofport, mac, addr);
 				continue;
+			}
 			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ip,nw_src=%s,actions=normal",
 				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
 			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,arp,arp_spa=%s,actions=normal",
 				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
 		}
-		// The key holds no IPv6 addresses yet: IPv6 is checked by MAC only.
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,dl_type=0x86dd,actions=normal",
-			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
+		// Every IPv6 interface has a link-local address, which neighbour
+		// discovery and router solicitation come from; before it has one,
+		// duplicate address detection (a neighbour solicitation) and the
+		// MLD report that goes with it come from the unspecified address.
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=fe80::/10,"
+			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,ipv6_src=::,icmpv6_type=135,"
+			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,ipv6_src=::,icmpv6_type=143,"
+			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=drop",
 			(unsigned long long)cookie, POD_PRIO_DROP, p->ofport);
 	}

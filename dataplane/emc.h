@@ -3,18 +3,24 @@
 // flow key. An entry holds the flows a packet of that key hits (up to two
 // tables deep) for one pipeline version; a new pipeline invalidates every
 // entry at once, without touching them, because its version differs.
+// The entry's cache line holds the key's first words; an IPv6 key's
+// addresses sit in a parallel array, read only for IPv6 frames, so that
+// IPv4 and L2 lookups still touch one line.
 #pragma once
 
 #include "flow.h"
 
 #include <nmmintrin.h>
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
 
 #define EMC_SETS 16384
 #define EMC_CHAIN 2
 
 // Thread-safety: private to one PMD.
 struct emc_entry {
-	struct psw_flow_key key;
+	uint64_t key[PSW_KEY_BASE_WORDS];
 	uint32_t version;   // pipeline version; 0 = empty
 	uint8_t n_chain;
 	uint8_t verdict;    // enum psw_drop_reason of the walk (NO_FLOW: table miss)
@@ -35,10 +41,25 @@ struct emc_l2_hint {
 
 #define EMC_L2_FLOOD 0xffff
 
+struct emc_ipv6 {
+	uint64_t w[PSW_KEY_WORDS - PSW_KEY_BASE_WORDS];
+};
+
 struct emc {
 	struct emc_entry sets[EMC_SETS][2];
 	struct emc_l2_hint l2[EMC_SETS][2];
+	struct emc_ipv6 ipv6[EMC_SETS][2];
 };
+
+static inline bool emc_key_is_ipv6(const struct psw_flow_key *key)
+{
+	return key->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV6);
+}
+
+static inline struct emc_ipv6 *emc_ipv6_of(struct emc *emc, const struct emc_entry *e)
+{
+	return &emc->ipv6[0][0] + (e - &emc->sets[0][0]);
+}
 
 static inline struct emc_l2_hint *emc_l2_hint(struct emc *emc, const struct emc_entry *e)
 {
@@ -49,9 +70,31 @@ static inline uint32_t emc_hash(const struct psw_flow_key *key)
 {
 	uint32_t h = 0x4d9f2b1a;
 
-	for (int i = 0; i < PSW_KEY_WORDS; i++)
+	for (int i = 0; i < PSW_KEY_BASE_WORDS; i++)
 		h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
+	if (unlikely(emc_key_is_ipv6(key)))
+		for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_WORDS; i++)
+			h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
 	return h;
+}
+
+static inline bool emc_entry_matches(struct emc *emc, const struct emc_entry *e,
+	const struct psw_flow_key *key, uint32_t version)
+{
+	uint64_t diff = 0;
+
+	if (e->version != version)
+		return false;
+	for (int i = 0; i < PSW_KEY_BASE_WORDS; i++)
+		diff |= e->key[i] ^ key->w[i];
+	if (diff != 0)
+		return false;
+	if (likely(!emc_key_is_ipv6(key)))
+		return true;
+	// the same base words: the entry is IPv6 too, its addresses in use
+	for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_WORDS; i++)
+		diff |= emc_ipv6_of(emc, e)->w[i - PSW_KEY_BASE_WORDS] ^ key->w[i];
+	return diff == 0;
 }
 
 static inline struct emc_entry *emc_lookup(struct emc *emc, const struct psw_flow_key *key,
@@ -59,9 +102,9 @@ static inline struct emc_entry *emc_lookup(struct emc *emc, const struct psw_flo
 {
 	struct emc_entry *set = emc->sets[hash & (EMC_SETS - 1)];
 
-	if (set[0].version == version && flow_key_equal(&set[0].key, key))
+	if (emc_entry_matches(emc, &set[0], key, version))
 		return &set[0];
-	if (set[1].version == version && flow_key_equal(&set[1].key, key))
+	if (emc_entry_matches(emc, &set[1], key, version))
 		return &set[1];
 	return NULL;
 }
@@ -83,7 +126,10 @@ static inline struct emc_entry *emc_insert(struct emc *emc, const struct psw_flo
 		e = &set[1];
 	else
 		e = &set[hash >> 31];
-	e->key = *key;
+	memcpy(e->key, key->w, sizeof(e->key));
+	if (emc_key_is_ipv6(key))
+		memcpy(emc_ipv6_of(emc, e)->w, &key->w[PSW_KEY_BASE_WORDS],
+			sizeof(emc_ipv6_of(emc, e)->w));
 	e->version = version;
 	e->n_chain = (uint8_t)n_chain;
 	e->verdict = verdict;

@@ -54,10 +54,18 @@ struct l34 {
 	uint64_t proto;   // nw_proto | nw_frag << 8
 };
 
-// L4 of an IPv4 packet: 'p' points at the L4 header, 'len' bytes remain.
+// L4 of an IP packet: 'p' points at the L4 header, 'len' bytes remain.
+// 'icmp' is the ICMP of the IP version (1, or 58 for ICMPv6).
 static inline enum psw_drop_reason extract_l4(const uint8_t *p, uint32_t len, uint8_t proto,
-	struct l34 *r)
+	uint8_t icmp, struct l34 *r)
 {
+	if (proto == icmp) {
+		// ICMP type and code go in tp_src and tp_dst, as in Open vSwitch.
+		if (len < 4)
+			return PSW_DROP_BAD_L4;
+		r->ports = (uint64_t)rte_cpu_to_be_16(p[0]) | (uint64_t)rte_cpu_to_be_16(p[1]) << 16;
+		return PSW_DROP_NONE;
+	}
 	switch (proto) {
 	case IPPROTO_TCP: {
 		uint32_t off;
@@ -76,12 +84,6 @@ static inline enum psw_drop_reason extract_l4(const uint8_t *p, uint32_t len, ui
 		if (len < (proto == IPPROTO_UDP ? 8u : 12u))
 			return PSW_DROP_BAD_L4;
 		r->ports = load32(p);
-		return PSW_DROP_NONE;
-	case IPPROTO_ICMP:
-		// ICMP type and code go in tp_src and tp_dst, as in Open vSwitch.
-		if (len < 4)
-			return PSW_DROP_BAD_L4;
-		r->ports = (uint64_t)rte_cpu_to_be_16(p[0]) | (uint64_t)rte_cpu_to_be_16(p[1]) << 16;
 		return PSW_DROP_NONE;
 	default:
 		return PSW_DROP_NONE;
@@ -122,7 +124,72 @@ static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, 
 	// buffers is given to us with its first bytes gathered
 	if (total > len)
 		total = len;
-	return extract_l4(p + ihl, total - ihl, proto, r);
+	return extract_l4(p + ihl, total - ihl, proto, IPPROTO_ICMP, r);
+}
+
+// Extension headers walked to reach the upper layer; a longer chain stops
+// there, its next header standing as nw_proto with no ports (as does ESP,
+// "no next header" or anything unknown).
+#define IPV6_MAX_EXT 8
+
+// 'len' bytes of the header are readable at 'p'; the packet has 'frame'
+// bytes from there on. The addresses go to 'v6' (key words 5-8).
+static inline enum psw_drop_reason extract_ipv6(const uint8_t *p, uint32_t len, uint32_t frame,
+	struct l34 *r, uint64_t *v6)
+{
+	uint32_t end, avail, off = 40, hlen;
+	enum psw_drop_reason ret;
+	uint8_t nh, frag = 0;
+
+	if (len < 40 || (p[0] >> 4) != 6)
+		return PSW_DROP_BAD_IP;
+	end = 40 + (uint32_t)rte_be_to_cpu_16(load16(p + 4));
+	if (end > frame)
+		return PSW_DROP_BAD_IP;
+	v6[0] = load64(p + 8);
+	v6[1] = load64(p + 16);
+	v6[2] = load64(p + 24);
+	v6[3] = load64(p + 32);
+	nh = p[6];
+	// what is readable of the payload: all of it, but for the gathered
+	// headers of a chained jumbo frame
+	avail = end < len ? end : len;
+	for (unsigned i = 0; i < IPV6_MAX_EXT; i++) {
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS &&
+		    nh != IPPROTO_AH && nh != IPPROTO_FRAGMENT)
+			break;
+		if (off + 8 > avail) {
+			r->proto = nh | (uint64_t)frag << 8;
+			// past the payload: malformed; past what was gathered: unparsed
+			return off + 8 > end ? PSW_DROP_BAD_IP : PSW_DROP_NONE;
+		}
+		if (nh == IPPROTO_FRAGMENT) {
+			uint16_t fo = rte_be_to_cpu_16(load16(p + off + 2));
+
+			hlen = 8;
+			if (fo & 0xfff8) {
+				// a later fragment: no upper-layer header to read
+				r->proto = p[off] | (uint64_t)(PSW_FRAG_ANY | PSW_FRAG_LATER) << 8;
+				return PSW_DROP_NONE;
+			}
+			if (fo & 1)
+				frag = PSW_FRAG_ANY;
+		} else if (nh == IPPROTO_AH) {
+			hlen = ((uint32_t)p[off + 1] + 2) * 4;
+		} else {
+			hlen = ((uint32_t)p[off + 1] + 1) * 8;
+		}
+		nh = p[off];
+		off += hlen;
+	}
+	r->proto = nh | (uint64_t)frag << 8;
+	if (off > avail)
+		return off > end ? PSW_DROP_BAD_IP : PSW_DROP_NONE;
+	ret = extract_l4(p + off, avail - off, nh, IPPROTO_ICMPV6, r);
+	// an upper-layer header cut by the gathering, not by the packet
+	if (ret != PSW_DROP_NONE && avail < end)
+		return PSW_DROP_NONE;
+	return ret;
 }
 
 // ARP for IPv4 over Ethernet puts its sender and target addresses in nw_src
@@ -146,6 +213,7 @@ enum psw_drop_reason flow_extract_frame(const uint8_t *data, uint32_t len, uint3
 	uint16_t in_port, struct psw_flow_key *key)
 {
 	struct l34 r = {0, 0, 0};
+	uint64_t v6[4] = {0, 0, 0, 0};
 	enum psw_drop_reason ret = PSW_DROP_NONE;
 	uint32_t off = RTE_ETHER_HDR_LEN;
 	uint16_t type, tci = 0;
@@ -171,6 +239,10 @@ enum psw_drop_reason flow_extract_frame(const uint8_t *data, uint32_t len, uint3
 		ret = extract_ipv4(data + off, len - off, frame_len - off, &r);
 		if (ret != PSW_DROP_NONE)
 			r.ports = 0;
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		ret = extract_ipv6(data + off, len - off, frame_len - off, &r, v6);
+		if (ret != PSW_DROP_NONE)
+			r.ports = 0;
 	} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
 		extract_arp(data + off, len - off, &r);
 	}
@@ -180,5 +252,9 @@ out:
 	key->w[2] = r.addrs;
 	key->w[3] = r.ports | (uint64_t)in_port << 48;
 	key->w[4] = r.proto;
+	key->w[5] = v6[0];
+	key->w[6] = v6[1];
+	key->w[7] = v6[2];
+	key->w[8] = v6[3];
 	return ret;
 }

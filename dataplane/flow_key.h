@@ -7,7 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PSW_KEY_WORDS 5
+// Words 0-4 hold everything but IPv6 addresses, which take words 5-8 and are
+// zero in every other frame: the exact-match cache keeps the first five in
+// its entry's cache line and looks at the rest only for IPv6.
+#define PSW_KEY_WORDS 9
+#define PSW_KEY_BASE_WORDS 5
+#define PSW_KEY_IPV6_WORD 5
 
 // VLAN_CFI marks "a tag is present" in vlan_tci, as in Open vSwitch, so that
 // an untagged frame (tci 0) and a frame tagged with VID 0 differ.
@@ -21,6 +26,9 @@
 
 // Multi-byte fields are in network byte order, as they are on the wire, so that
 // parsing is plain loads; in_port is the host-order OpenFlow-style port number.
+// IPv6 frames leave nw_src and nw_dst zero and carry their addresses in
+// ipv6_src and ipv6_dst; nw_proto is the upper-layer protocol found after the
+// extension headers, tp_src/tp_dst its ports (ICMPv6: type and code).
 // The layout follows the packet: the MACs, and the IPv4 addresses, and the L4
 // ports are each contiguous on the wire and in the key, so that flow_extract
 // builds every 64-bit word in a register from wide loads and stores it once
@@ -41,6 +49,8 @@ struct psw_flow_key {
 			uint8_t nw_proto;
 			uint8_t nw_frag;
 			uint8_t pad[6];
+			uint8_t ipv6_src[16];
+			uint8_t ipv6_dst[16];
 		};
 		uint64_t w[PSW_KEY_WORDS];
 	};
@@ -69,7 +79,8 @@ enum psw_drop_reason {
 	PSW_DROP_NONE = 0,
 	PSW_DROP_RUNT,          // shorter than an Ethernet header
 	PSW_DROP_BAD_VLAN,      // VLAN tag cut short
-	PSW_DROP_BAD_IP,        // IPv4 header cut short, bad version, IHL or length
+	PSW_DROP_BAD_IP,        // IPv4/IPv6 header (or IPv6 extension header) cut short, bad
+	                        // version, IHL or length
 	PSW_DROP_BAD_L4,        // TCP/UDP/ICMP header cut short or bad TCP offset
 	PSW_DROP_NO_FLOW,       // no flow matched (table miss)
 	PSW_DROP_ACTION,        // a flow's actions said drop, or had no output
@@ -88,8 +99,10 @@ extern const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT];
 // Parses the frame 'data' of 'len' bytes received on 'in_port' into 'key'.
 // Returns PSW_DROP_NONE or the reason the frame is malformed. Reads nothing
 // beyond 'len'. Fields of layers that are absent are zero.
-// Ethernet, two VLAN tags, IPv4 with options, TCP with options.
-#define PSW_MAX_HEADERS (14 + 8 + 60 + 60)
+// Ethernet, two VLAN tags, IPv6 with a few extension headers (or IPv4 with
+// options), TCP with options. A chained frame's headers are gathered up to
+// this many bytes; extension headers that reach beyond are left unparsed.
+#define PSW_MAX_HEADERS (14 + 8 + 40 + 256 + 60)
 
 // flow_extract_frame parses the first 'len' bytes of a frame of 'frame_len'
 // bytes (a jumbo frame in a chain of buffers, its headers gathered).

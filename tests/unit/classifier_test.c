@@ -189,6 +189,53 @@ static void test_emc(void **state)
 	free(emc);
 }
 
+// IPv6 prefixes of several lengths, and IPv4 rules beside them: a key
+// matches by its whole addresses, the EMC tells apart IPv6 keys that differ
+// only in the address words it keeps outside its entry.
+static void test_ipv6(void **state)
+{
+	struct psw_flow *f[] = {
+		mk("priority=10,ipv6,ipv6_dst=fd00::/8,actions=drop"),
+		mk("priority=20,ipv6,ipv6_dst=fd00:10:244::/48,actions=drop"),
+		mk("priority=30,tcp6,ipv6_dst=fd00:10:244:1::5,tp_dst=80,actions=drop"),
+		mk("priority=40,ip,nw_dst=10.0.0.0/8,actions=drop"),
+		mk("priority=50,ipv6,ipv6_src=fd00:10:244:2::/64,ipv6_dst=fd00:10:244:1::/64,actions=drop"),
+	};
+	struct cls_table *t = cls_table_build((const struct psw_flow *const *)f, RTE_DIM(f));
+	struct emc *emc = calloc(1, sizeof(*emc));
+	struct psw_flow_key k1, k2;
+	const struct psw_flow *chain[1];
+
+	(void)state;
+	assert_non_null(t);
+	assert_ptr_equal(cls_lookup(t, (k1 = pkt("ipv6,ipv6_dst=fd01::1"), &k1)), f[0]);
+	assert_ptr_equal(cls_lookup(t, (k1 = pkt("ipv6,ipv6_dst=fd00:10:244:7::1"), &k1)), f[1]);
+	assert_ptr_equal(cls_lookup(t, (k1 = pkt("tcp6,ipv6_dst=fd00:10:244:1::5,tp_dst=80"), &k1)), f[2]);
+	assert_ptr_equal(cls_lookup(t, (k1 = pkt("tcp6,ipv6_dst=fd00:10:244:1::5,tp_dst=81"), &k1)), f[1]);
+	assert_ptr_equal(cls_lookup(t, (k1 = pkt("ipv6,ipv6_src=fd00:10:244:2::9,ipv6_dst=fd00:10:244:1::5"),
+		&k1)), f[4]);
+	assert_null(cls_lookup(t, (k1 = pkt("ipv6,ipv6_dst=fe80::1"), &k1)));
+	// an IPv4 key never takes an IPv6 rule, nor the reverse
+	assert_ptr_equal(cls_lookup(t, (k1 = pkt("ip,nw_dst=10.1.2.3"), &k1)), f[3]);
+	assert_null(cls_lookup(t, (k1 = pkt("ip,nw_dst=11.0.0.1"), &k1)));
+
+	k1 = pkt("udp6,ipv6_src=2001:db8::1,ipv6_dst=2001:db8::2,tp_dst=53");
+	k2 = pkt("udp6,ipv6_src=2001:db8::1,ipv6_dst=2001:db8::3,tp_dst=53");
+	chain[0] = f[0];
+	assert_int_not_equal(emc_hash(&k1), emc_hash(&k2));
+	emc_insert(emc, &k1, emc_hash(&k1), 1, chain, 1, PSW_DROP_NONE);
+	assert_non_null(emc_lookup(emc, &k1, emc_hash(&k1), 1));
+	// k2 in k1's set: same base words, other addresses: a miss
+	assert_null(emc_lookup(emc, &k2, emc_hash(&k1), 1));
+	emc_insert(emc, &k2, emc_hash(&k1), 1, chain, 1, PSW_DROP_NO_FLOW);
+	assert_int_equal(emc_lookup(emc, &k2, emc_hash(&k1), 1)->verdict, PSW_DROP_NO_FLOW);
+	assert_int_equal(emc_lookup(emc, &k1, emc_hash(&k1), 1)->verdict, PSW_DROP_NONE);
+	cls_table_free(t);
+	for (unsigned i = 0; i < RTE_DIM(f); i++)
+		free(f[i]);
+	free(emc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_random_against_linear),
 		cmocka_unit_test(test_emc),
+		cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

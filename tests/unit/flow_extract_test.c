@@ -202,6 +202,168 @@ static void test_icmp(void **state)
 	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 0);
 }
 
+
+// Ethernet + IPv6 (2001:db8::1 -> 2001:db8::2) with 'ext' bytes of extension
+// headers (already chained by the caller) then 'l4' bytes of upper layer.
+static size_t build_ipv6(uint8_t *f, uint8_t first_nh, const uint8_t *ext, size_t n_ext,
+	const uint8_t *l4, size_t n_l4)
+{
+	static const uint8_t eth[14] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x86, 0xdd};
+	uint16_t plen = (uint16_t)(n_ext + n_l4);
+	uint8_t *ip = f + 14;
+
+	memcpy(f, eth, sizeof(eth));
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)(plen >> 8);
+	ip[5] = (uint8_t)plen;
+	ip[6] = first_nh;
+	ip[7] = 64;
+	ip[8] = 0x20, ip[9] = 0x01, ip[10] = 0x0d, ip[11] = 0xb8, ip[23] = 1;
+	ip[24] = 0x20, ip[25] = 0x01, ip[26] = 0x0d, ip[27] = 0xb8, ip[39] = 2;
+	memcpy(ip + 40, ext, n_ext);
+	memcpy(ip + 40 + n_ext, l4, n_l4);
+	return 14 + 40 + n_ext + n_l4;
+}
+
+static const uint8_t udp6_hdr[8] = {0x03, 0xe8, 0x00, 0x35, 0x00, 0x08, 0, 0};
+
+static void assert_ipv6_addrs(const struct psw_flow_key *k)
+{
+	static const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+	assert_memory_equal(k->ipv6_src, src, 16);
+	assert_memory_equal(k->ipv6_dst, dst, 16);
+	assert_int_equal(k->nw_src, 0);
+	assert_int_equal(k->nw_dst, 0);
+}
+
+static void test_ipv6_l4(void **state)
+{
+	static const uint8_t tcp[20] = {0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x12};
+	static const uint8_t icmp6[8] = {128, 0, 0, 0, 0, 1, 0, 1}; // echo request
+	uint8_t f[256];
+	struct psw_flow_key k;
+	size_t len;
+
+	(void)state;
+	len = build_ipv6(f, 17, NULL, 0, udp6_hdr, sizeof(udp6_hdr));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 3, &k), PSW_DROP_NONE);
+	assert_int_equal(k.dl_type, RTE_BE16(0x86dd));
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(k.nw_frag, 0);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_src), 1000);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
+	assert_ipv6_addrs(&k);
+
+	len = build_ipv6(f, 6, NULL, 0, tcp, sizeof(tcp));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 3, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 6);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 80);
+	assert_int_equal(rte_be_to_cpu_16(k.tcp_flags), 0x012);
+
+	len = build_ipv6(f, 58, NULL, 0, icmp6, sizeof(icmp6));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 3, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 58);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_src), 128);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 0);
+
+	// an IPv4 frame leaves the IPv6 words zero, even after an IPv6 one
+	assert_int_equal(flow_extract(udp_frame, sizeof(udp_frame), 7, &k), PSW_DROP_NONE);
+	for (int i = PSW_KEY_IPV6_WORD; i < PSW_KEY_WORDS; i++)
+		assert_int_equal(k.w[i], 0);
+}
+
+static void test_ipv6_extension_headers(void **state)
+{
+	// hop-by-hop (8 bytes) -> destination options (16 bytes) -> UDP
+	uint8_t ext[24] = {60, 0, 1, 4, 0, 0, 0, 0, 17, 1, 1, 12};
+	// a first fragment (offset 0, more to come) of UDP
+	static const uint8_t frag_first[8] = {17, 0, 0x00, 0x01, 0, 0, 0, 7};
+	// a later fragment (offset 8)
+	static const uint8_t frag_later[8] = {17, 0, 0x00, 0x40, 0, 0, 0, 7};
+	static const uint8_t payload[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t f[256], many[8 * 9];
+	struct psw_flow_key k;
+	size_t len;
+
+	(void)state;
+	len = build_ipv6(f, 0, ext, sizeof(ext), udp6_hdr, sizeof(udp6_hdr));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
+	assert_ipv6_addrs(&k);
+
+	len = build_ipv6(f, 44, frag_first, sizeof(frag_first), udp6_hdr, sizeof(udp6_hdr));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(k.nw_frag, PSW_FRAG_ANY);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
+
+	len = build_ipv6(f, 44, frag_later, sizeof(frag_later), payload, sizeof(payload));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(k.nw_frag, PSW_FRAG_ANY | PSW_FRAG_LATER);
+	assert_int_equal(k.tp_src, 0);
+	assert_int_equal(k.tp_dst, 0);
+
+	// nine destination-option headers: the walk stops after eight, and
+	// the ninth's type stands as the protocol, unparsed
+	for (int i = 0; i < 9; i++) {
+		memset(many + 8 * i, 0, 8);
+		many[8 * i] = i == 8 ? 17 : 60;
+	}
+	len = build_ipv6(f, 60, many, sizeof(many), udp6_hdr, sizeof(udp6_hdr));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 60);
+	assert_int_equal(k.tp_dst, 0);
+
+	// no next header (59): nothing more to parse
+	len = build_ipv6(f, 59, NULL, 0, payload, sizeof(payload));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 59);
+}
+
+static void test_ipv6_malformed(void **state)
+{
+	uint8_t ext[8] = {17, 0};
+	uint8_t f[256];
+	struct psw_flow_key k;
+	size_t len;
+
+	(void)state;
+	len = build_ipv6(f, 17, NULL, 0, udp6_hdr, sizeof(udp6_hdr));
+	// the fixed header cut short
+	assert_int_equal(flow_extract(f, 14 + 39, 1, &k), PSW_DROP_BAD_IP);
+	// a payload length beyond the frame
+	assert_int_equal(flow_extract(f, (uint32_t)len - 1, 1, &k), PSW_DROP_BAD_IP);
+	// a wrong version
+	f[14] = 0x40;
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_IP);
+	f[14] = 0x60;
+	// a UDP header cut short by the payload length
+	f[14 + 5] = 4;
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+	assert_int_equal(k.tp_dst, 0);
+	// an extension header longer than the payload
+	ext[1] = 3; // 32 bytes
+	len = build_ipv6(f, 0, ext, sizeof(ext), udp6_hdr, sizeof(udp6_hdr));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_IP);
+	// an extension header cut short
+	len = build_ipv6(f, 0, ext, 4, NULL, 0);
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_IP);
+	// the same frame in a chain whose gathered bytes end inside the
+	// extension header: not malformed, the upper layer left unparsed
+	ext[1] = 0;
+	len = build_ipv6(f, 0, ext, sizeof(ext), udp6_hdr, sizeof(udp6_hdr));
+	assert_int_equal(flow_extract_frame(f, 14 + 40 + 4, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.tp_dst, 0);
+	assert_int_equal(flow_extract_frame(f, 14 + 40 + 8 + 4, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(k.tp_dst, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +376,9 @@ int main(void)
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_non_ip_and_qinq),
 		cmocka_unit_test(test_icmp),
+		cmocka_unit_test(test_ipv6_l4),
+		cmocka_unit_test(test_ipv6_extension_headers),
+		cmocka_unit_test(test_ipv6_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,19 @@ static void test_roundtrips(void **state)
 	roundtrip("in_port=pod1,arp,arp_spa=10.1.0.5,arp_op=1,actions=normal",
 		"priority=32768,in_port=pod1,arp,arp_spa=10.1.0.5,arp_op=1", "NORMAL");
 	roundtrip("arp,arp_tpa=10.1.0.0/16,actions=drop", "priority=32768,arp,arp_tpa=10.1.0.0/16", "drop");
+	roundtrip("ipv6,ipv6_src=2001:db8::1,actions=normal", "priority=32768,ipv6,ipv6_src=2001:db8::1",
+		"NORMAL");
+	// a prefix is masked and written shortest; a non-contiguous mask in full
+	roundtrip("tcp6,ipv6_dst=fd00:10:244:1::77/64,tp_dst=443,actions=output:pod2",
+		"priority=32768,tcp6,ipv6_dst=fd00:10:244:1::/64,tp_dst=443", "output:pod2");
+	roundtrip("udp6,ipv6_src=fd00::1:0/ffff::ffff:0,actions=drop",
+		"priority=32768,udp6,ipv6_src=fd00::1:0/ffff::ffff:0", "drop");
+	roundtrip("icmp6,icmpv6_type=135,ipv6_src=::,actions=normal",
+		"priority=32768,icmp6,ipv6_src=::,icmpv6_type=135", "NORMAL");
+	roundtrip("sctp6,ipv6_src=fe80::/10,actions=drop", "priority=32768,sctp6,ipv6_src=fe80::/10", "drop");
+	roundtrip("ipv6,nw_proto=50,nw_frag=no,actions=drop", "priority=32768,ipv6,nw_proto=50,nw_frag=no",
+		"drop");
+	roundtrip("dl_type=0x86dd,ipv6_dst=::/0,actions=drop", "priority=32768,ipv6", "drop");
 }
 
 static void refused(const char *text, const char *why)
@@ -123,6 +136,13 @@ static void test_errors(void **state)
 	refused("arp_spa=10.0.0.1,actions=drop", "ARP fields need arp");
 	refused("arp,arp_op=0,actions=drop", "arp_op must be");
 	refused("arp,nw_frag=yes,actions=drop", "nw_frag needs ip");
+	refused("ipv6_src=2001:db8::1,actions=drop", "IPv6 addresses need ipv6");
+	refused("ip,ipv6_dst=2001:db8::1,actions=drop", "IPv6 addresses need ipv6");
+	refused("ipv6,nw_src=10.0.0.1,actions=drop", "use ipv6_src");
+	refused("ipv6,ipv6_src=2001:db8::g,actions=drop", "bad IPv6");
+	refused("ipv6,ipv6_src=2001:db8::/129,actions=drop", "bad IPv6");
+	refused("ipv6,tp_dst=80,actions=drop", "L4 ports need");
+	refused("udp6,tcp_flags=+syn,actions=drop", "tcp_flags needs tcp");
 }
 
 static void test_filter(void **state)
