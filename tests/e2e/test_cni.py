@@ -121,12 +121,49 @@ class KernelPods(CniTest):
         self.assertTrue(ns3.run("busybox", "ping", "-c", "2", "-W", "2", "-I", "10.77.0.201", ip2,
                                 check=False).returncode == 0)
 
+    def test_dual_stack_pods_and_ipv6_port_security(self):
+        conf = self.conf(ipam={"type": "host-local", "dataDir": os.path.join(self.tmp, "ipam"),
+                               "ranges": [[{"subnet": "10.78.0.0/24"}], [{"subnet": "fd00:78::/64"}]],
+                               "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]})
+        pods = []
+        for _ in range(2):
+            r, ns, self.cid = self.add(conf)
+            self.assertEqual(r.rc, 0, r)
+            addrs = [ip["address"] for ip in r.json["ips"]]
+            self.assertEqual([a.split("/")[1] for a in addrs], ["24", "64"])
+            v6 = addrs[1].split("/")[0]
+            link = json.loads(ns.run("ip", "-j", "-6", "addr", "show", "eth0").stdout)[0]
+            self.assertIn(v6, [a["local"] for a in link["addr_info"]])
+            port = self.sw.port(r.json["interfaces"][0]["name"])
+            self.assertEqual(port["options"]["ips"], addrs)
+            pods.append((ns, v6, port["name"]))
+        (ns1, ip1, port1), (ns2, ip2, _) = pods
+        # the pod's own IPv6 address, its link-local one and :: each have a flow
+        matches = [f["match"] for f in self.sw.flows() if "in_port=%s," % port1 in f["match"]]
+        self.assertTrue(any("ipv6_src=%s" % ip1 in m for m in matches), matches)
+        self.assertTrue(any("ipv6_src=fe80::/10" in m for m in matches), matches)
+        self.assertTrue(any("ipv6_src=::," in m and "icmpv6_type=135" in m for m in matches), matches)
+        # neighbour discovery and ping6 pass between the pods (DAD may still
+        # be running on a fresh address: a few tries)
+        ok = any(ns1.run("busybox", "ping", "-6", "-c", "1", "-W", "2", ip2, check=False).returncode == 0
+                 for _ in range(5))
+        self.assertTrue(ok, "pod 1 cannot reach %s" % ip2)
+        # an IPv6 address that is not the pod's: nothing from it passes
+        ns1.run("ip", "-6", "addr", "add", "fd00:78::bad/64", "dev", "eth0", "nodad")
+        before = self.sw.drops()["action_drop"]
+        ok = ns1.run("busybox", "ping", "-6", "-c", "2", "-W", "1", "-I", "fd00:78::bad", ip2,
+                     check=False).returncode == 0
+        self.assertFalse(ok)
+        self.assertGreater(self.sw.drops()["action_drop"], before)
+
     def test_pod_ports_by_hand_and_in_show(self):
         sh("ip", "link", "add", "pswhand0", "type", "veth", "peer", "name", "pswhand1")
         self.sw.ctl("add-port", "hand", "af_packet", "iface=pswhand0", "mac=02:00:00:00:aa:01",
                     "ips=10.1.0.5/24,10.1.1.5/24,fd00::5/64")
         flows = [f for f in self.sw.flows() if "in_port=hand" in f["match"]]
-        self.assertEqual(len(flows), 2 * 2 + 2)
+        # per IPv4 address IP and ARP, per IPv6 address one; link-local, DAD
+        # and MLD from ::, and the drop
+        self.assertEqual(len(flows), 2 * 2 + 1 + 3 + 1)
         self.assertEqual({f["cookie"] for f in flows}, {0x5053570000000000 | self.sw.port("hand")["ofport"]})
         fdb = self.sw.j("fdb-show")["entries"]
         self.assertEqual([(e["mac"], e["port"], e["static"]) for e in fdb], [("02:00:00:00:aa:01", "hand", True)])

@@ -5,7 +5,8 @@ the packets."""
 
 import time
 
-from scapy.all import ARP, Dot1Q, Ether, ICMP, IP, TCP, UDP, raw
+from scapy.all import (ARP, Dot1Q, Ether, ICMP, ICMPv6EchoRequest, ICMPv6ND_NS, IP, IPv6,
+                       IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, TCP, UDP, raw)
 
 from harness import Peer, SwitchTest, send, vhost_path
 
@@ -189,6 +190,70 @@ class Malformed(SwitchTest):
         self.assertEqual(p.rx["b"], [good_ip, options, arp, qinq, lldp, frag])
         d = self.sw.drops()
         self.assertEqual((d["runt"], d["malformed_ip"], d["malformed_l4"], d["malformed_vlan"]), (1, 3, 1, 1))
+        self.assertTrue(self.sw.alive())
+
+
+def udp6(src="fd00:1::1", dst="fd00:2::2", dport=53, ext=None, n=0):
+    l3 = IPv6(src=src, dst=dst)
+    if ext is not None:
+        l3 = l3 / ext
+    return raw(Ether(src=A, dst=B) / l3 / UDP(sport=1000 + n, dport=dport) / bytes(20 + n))
+
+
+class IPv6Flows(SwitchTest):
+    PORTS = ("a", "b", "c")
+
+    def test_ipv6_addresses_protocols_and_extension_headers(self):
+        for flow in ("priority=10,in_port=a,ipv6,actions=output:b",
+                     "priority=20,in_port=a,ipv6,ipv6_dst=fd00:2::/64,actions=output:c",
+                     "priority=30,in_port=a,udp6,ipv6_dst=fd00:2::/64,tp_dst=53,actions=drop",
+                     "priority=40,in_port=a,icmp6,icmpv6_type=128,actions=output:b",
+                     "priority=50,in_port=a,ipv6,ipv6_src=fd00:9::/ffff:ffff::ffff,actions=output:b",
+                     "priority=60,in_port=a,udp6,nw_frag=later,actions=output:c"):
+            self.sw.ctl("add-flow", flow)
+        to_c = udp6(dport=80)                         # prefix, not the port: c
+        dropped = udp6()                              # prefix and port 53: drop
+        # port 53 behind hop-by-hop and destination options: still dropped
+        behind_ext = udp6(ext=IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt())
+        other_net = udp6(dst="fd00:3::2")             # only "ipv6": b
+        echo = raw(Ether(src=A, dst=B) / IPv6(src="fd00:1::1", dst="fd00:2::2") / ICMPv6EchoRequest())
+        masked = udp6(src="fd00:9:1:2:3:4:5:0")       # mask takes 32 + last 16 bits: b
+        later = raw(Ether(src=A, dst=B) / IPv6(src="fd00:1::1", dst="fd00:2::2") /
+                    IPv6ExtHdrFragment(nh=17, offset=8) / bytes(16))
+        frames = [to_c, dropped, behind_ext, other_net, echo, masked, later]
+        p = self.run_peer([send("a", f) for f in frames])
+        self.assertEqual(p.rx["c"], [to_c, later])
+        self.assertEqual(p.rx["b"], [other_net, echo, masked])
+        self.assertEqual(self.sw.drops()["action_drop"], 2)
+        counts = {x["priority"]: x["n_packets"] for x in self.sw.flows()}
+        self.assertEqual(counts, {10: 1, 20: 1, 30: 2, 40: 1, 50: 1, 60: 1})
+        # dump-flows and trace speak the same syntax
+        matches = [x["match"] for x in self.sw.flows()]
+        self.assertIn("priority=30,in_port=a,udp6,ipv6_dst=fd00:2::/64,tp_dst=53", matches)
+        self.assertIn("priority=50,in_port=a,ipv6,ipv6_src=fd00:9::/ffff:ffff::ffff", matches)
+        t = self.sw.j("trace", "in_port=a,udp6,ipv6_src=fd00:1::1,ipv6_dst=fd00:2::9,tp_dst=80")
+        self.assertEqual([o["port"] for o in t["outputs"]], ["c"])
+        r = self.sw.ctl("add-flow", "ip,ipv6_src=fd00::1,actions=drop", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("IPv6 addresses need ipv6", r.stderr)
+
+    def test_malformed_ipv6_frames(self):
+        self.sw.ctl("add-flow", "in_port=a,actions=output:b")
+        good = udp6()
+        bad_version = bytearray(good); bad_version[14] = 0x40 | (bad_version[14] & 0x0f)
+        long_plen = bytearray(good); long_plen[18:20] = (2000).to_bytes(2, "big")
+        cut_hdr = good[:14 + 30]
+        # an extension header that claims more than the payload holds
+        long_ext = bytearray(udp6(ext=IPv6ExtHdrDestOpt()))
+        long_ext[14 + 40 + 1] = 200
+        cut_udp = raw(Ether(src=A, dst=B) / IPv6(src="fd00:1::1", dst="fd00:2::2", nh=17, plen=4) / bytes(4))
+        ns = raw(Ether(src=A, dst="33:33:ff:00:00:02") / IPv6(src="::", dst="ff02::1:ff00:2") /
+                 ICMPv6ND_NS(tgt="fd00:2::2"))
+        frames = [good, bytes(bad_version), bytes(long_plen), cut_hdr, bytes(long_ext), cut_udp, ns]
+        p = self.run_peer([send("a", f) for f in frames])
+        self.assertEqual(p.rx["b"], [good, ns])
+        d = self.sw.drops()
+        self.assertEqual((d["malformed_ip"], d["malformed_l4"]), (4, 1))
         self.assertTrue(self.sw.alive())
 
 
