@@ -197,6 +197,29 @@ static json_t *h_del_flows(json_t *req, struct reply *rep)
 	return json_pack("{s:i,s:i}", "deleted", ret, "flows", flow_table_count());
 }
 
+static json_t *h_mod_flows(json_t *req, struct reply *rep)
+{
+	struct flow_spec spec;
+	int ret;
+
+	if (req_str(req, "flow") == NULL)
+		return fail(rep, EINVAL, "no flow given");
+	if (flow_parse(req_str(req, "flow"), FLOW_PARSE_ADD, port_resolve, &spec, rep->err,
+		    sizeof(rep->err)) < 0) {
+		rep->status = -EINVAL;
+		return NULL;
+	}
+	ret = flow_table_mod(&spec, json_is_true(json_object_get(req, "strict")), rep->err,
+		sizeof(rep->err));
+	if (ret < 0) {
+		rep->status = ret;
+		return NULL;
+	}
+	LOG_INFO(2, "flows modified", KV_INT("count", ret),
+		KV_INT("pipeline_version", psw_active_pipeline->version));
+	return json_pack("{s:i,s:i}", "modified", ret, "flows", flow_table_count());
+}
+
 static json_t *h_dump_flows(json_t *req, struct reply *rep)
 {
 	struct flow_spec filter;
@@ -335,6 +358,7 @@ static const struct {
 	{"add-flow", h_add_flows},
 	{"add-flows", h_add_flows},
 	{"del-flows", h_del_flows},
+	{"mod-flows", h_mod_flows},
 	{"dump-flows", h_dump_flows},
 	{"trace", h_trace},
 	{"pmd-stats", h_pmd_stats},

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "flow_table.h"
 #include "classifier.h"
+#include "errorf.h"
 #include "log.h"
 #include "pmd.h"
 #include "port_ctl.h"
@@ -46,7 +47,8 @@ static void flow_free(const struct psw_flow *f)
 {
 	if (f == NULL)
 		return;
-	free(f->stats);
+	if (!f->stats_moved)
+		free(f->stats);
 	free((void *)f);
 }
 
@@ -68,32 +70,15 @@ void flow_table_fini(void)
 	n_flows_total = 0;
 }
 
-static struct psw_flow *flow_create(const struct flow_spec *sp)
+// Copies the actions of 'sp' into 'f' (allocated with room for them) with
+// what the fast path derives from them.
+static void flow_set_actions(struct psw_flow *f, const struct flow_spec *sp)
 {
-	struct psw_flow *f = calloc(1, sizeof(*f) + sp->n_actions * sizeof(struct psw_action));
-	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
-
-	if (f == NULL)
-		return NULL;
-	f->stats = aligned_alloc(RTE_CACHE_LINE_SIZE, n_pmds * sizeof(*f->stats));
-	if (f->stats == NULL) {
-		free(f);
-		return NULL;
-	}
-	memset(f->stats, 0, n_pmds * sizeof(*f->stats));
-	flow_key_mask(&f->match, &sp->match, &sp->mask);
-	f->mask = sp->mask;
-	f->priority = sp->priority;
-	f->table_id = sp->table_id;
-	f->goto_table = PSW_NO_TABLE;
-	f->cookie = sp->cookie;
-	f->idle_timeout = sp->idle_timeout;
-	f->hard_timeout = sp->hard_timeout;
-	f->created_ns = monotonic_ns();
-	f->created_tsc = rte_rdtsc();
-	f->seq = next_seq++;
 	f->n_actions = sp->n_actions;
 	memcpy(f->actions, sp->actions, sp->n_actions * sizeof(struct psw_action));
+	f->goto_table = PSW_NO_TABLE;
+	f->only_output = 0;
+	f->has_key_mods = 0;
 	if (f->n_actions == 1 && f->actions[0].type == PSW_ACT_OUTPUT)
 		f->only_output = f->actions[0].port;
 	for (unsigned i = 0; i < f->n_actions; i++) {
@@ -113,6 +98,32 @@ static struct psw_flow *flow_create(const struct flow_spec *sp)
 			break;
 		}
 	}
+}
+
+static struct psw_flow *flow_create(const struct flow_spec *sp)
+{
+	struct psw_flow *f = calloc(1, sizeof(*f) + sp->n_actions * sizeof(struct psw_action));
+	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+
+	if (f == NULL)
+		return NULL;
+	f->stats = aligned_alloc(RTE_CACHE_LINE_SIZE, n_pmds * sizeof(*f->stats));
+	if (f->stats == NULL) {
+		free(f);
+		return NULL;
+	}
+	memset(f->stats, 0, n_pmds * sizeof(*f->stats));
+	flow_key_mask(&f->match, &sp->match, &sp->mask);
+	f->mask = sp->mask;
+	f->priority = sp->priority;
+	f->table_id = sp->table_id;
+	f->cookie = sp->cookie;
+	f->idle_timeout = sp->idle_timeout;
+	f->hard_timeout = sp->hard_timeout;
+	f->created_ns = monotonic_ns();
+	f->created_tsc = rte_rdtsc();
+	f->seq = next_seq++;
+	flow_set_actions(f, sp);
 	return f;
 }
 
@@ -352,6 +363,98 @@ static int delete_where(int only_table, flow_pred_fn_t pred, const void *arg)
 out_free:
 	for (unsigned t = 0; t < PSW_MAX_TABLES; t++)
 		free(next[t].flows);
+	free(garbage);
+	free(next);
+	return ret;
+}
+
+// The flow 'old' with the actions of 'sp': the same identity, cookie,
+// timeouts, age and counters (it takes over the counter slots, which PMDs
+// still holding the old pipeline keep counting in).
+static struct psw_flow *flow_with_actions(const struct psw_flow *old, const struct flow_spec *sp)
+{
+	struct psw_flow *f = malloc(sizeof(*f) + sp->n_actions * sizeof(struct psw_action));
+
+	if (f == NULL)
+		return NULL;
+	memcpy(f, old, sizeof(*f));
+	f->stats_moved = 0;
+	flow_set_actions(f, sp);
+	return f;
+}
+
+int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t elen)
+{
+	size_t cap = n_flows_total ? n_flows_total : 1;
+	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
+	bool changed[PSW_MAX_TABLES] = {false};
+	const struct psw_flow **garbage = malloc(cap * sizeof(*garbage));
+	struct psw_flow **made = malloc(cap * sizeof(*made));
+	uint32_t n = 0;
+	int ret = -ENOMEM;
+
+	snprintf(err, elen, "out of memory");
+	if (next == NULL || garbage == NULL || made == NULL)
+		goto out;
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
+		if (spec->has_table && spec->table_id != t)
+			continue;
+		for (uint32_t i = 0; i < tables[t].n; i++) {
+			const struct psw_flow *f = tables[t].flows[i];
+
+			if (strict ? !strict_selects(spec, f) :
+				     !flow_filter_selects(spec, &f->match, &f->mask, f->cookie))
+				continue;
+			for (unsigned a = 0; a < spec->n_actions; a++) {
+				if (spec->actions[a].type == PSW_ACT_GOTO_TABLE &&
+				    spec->actions[a].table <= t) {
+					ret = psw_errorf(err, elen, -EINVAL,
+						"goto_table:%u in a flow of table %u: it must go to a later table",
+						spec->actions[a].table, t);
+					goto out_undo;
+				}
+			}
+			if (!changed[t]) {
+				next[t].flows = malloc(tables[t].n * sizeof(*next[t].flows));
+				if (next[t].flows == NULL)
+					goto out_undo;
+				memcpy(next[t].flows, tables[t].flows, tables[t].n * sizeof(*next[t].flows));
+				next[t].n = tables[t].n;
+				changed[t] = true;
+			}
+			made[n] = flow_with_actions(f, spec);
+			if (made[n] == NULL)
+				goto out_undo;
+			next[t].flows[i] = made[n];
+			garbage[n++] = f;
+		}
+	}
+	if (n == 0) {
+		ret = 0;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		((struct psw_flow *)garbage[i])->stats_moved = 1;
+	// publish frees the lists whatever happens, and the old flows on success
+	ret = publish(changed, next, garbage, n);
+	if (ret == 0) {
+		ret = (int)n;
+		goto out;
+	}
+	snprintf(err, elen, "out of memory building flow tables");
+	for (uint32_t i = 0; i < n; i++)
+		((struct psw_flow *)garbage[i])->stats_moved = 0;
+	for (uint32_t i = 0; i < n; i++)
+		free(made[i]); // their counters are the old flows'
+	goto out;
+
+out_undo:
+	for (uint32_t i = 0; i < n; i++)
+		free(made[i]);
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++)
+		free(next[t].flows);
+out:
+	free(made);
 	free(garbage);
 	free(next);
 	return ret;

@@ -20,6 +20,12 @@ int flow_table_add(const struct flow_spec *specs, unsigned n, char *err, size_t 
 // names none. Returns the number deleted or -errno.
 int flow_table_del(const struct flow_spec *filter, bool strict);
 
+// Gives the flows 'spec' selects (as del-flows would: its table or all,
+// loosely or 'strict') the actions of 'spec', keeping their cookies,
+// timeouts, age and counters, in one step (ovs-ofctl mod-flows). Returns the
+// number changed or -errno with 'err' set.
+int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t elen);
+
 // Removes flows whose idle or hard timeout has passed. Control thread only.
 void flow_table_expire(void);
 

@@ -31,6 +31,8 @@ static const char usage[] =
 	"  add-flow FLOW                     e.g. 'table=0,priority=10,in_port=a,actions=output:b'\n"
 	"  add-flows FILE                    one flow a line ('-' for stdin), added at once\n"
 	"  replace-flows FILE                every flow replaced by the file's, at once\n"
+	"  mod-flows [--strict] FLOW        new actions for the flows FLOW's match selects\n"
+	"                                    (counters, cookies and timeouts kept)\n"
 	"  del-flows [--strict] [MATCH]\n"
 	"  dump-flows [TABLE|MATCH]\n"
 	"  trace PACKET                      e.g. 'in_port=a,tcp,nw_dst=10.0.0.2,tp_dst=80'\n"
@@ -356,6 +358,20 @@ int main(int argc, char **argv)
 			else
 				json_object_set_new(req, "match", json_string(args[k]));
 		}
+	} else if (strcmp(cmd, "mod-flows") == 0) {
+		int flows = 0;
+
+		need(nargs, 1, 2, cmd);
+		for (int k = 0; k < nargs; k++) {
+			if (strcmp(args[k], "--strict") == 0) {
+				json_object_set_new(req, "strict", json_true());
+			} else {
+				json_object_set_new(req, "flow", json_string(args[k]));
+				flows++;
+			}
+		}
+		if (flows != 1)
+			die("mod-flows takes one FLOW (see --help)");
 	} else if (strcmp(cmd, "dump-flows") == 0) {
 		need(nargs, 0, 1, cmd);
 		if (nargs == 1) {

@@ -58,6 +58,8 @@ struct psw_flow {
 	uint8_t goto_table;        // PSW_NO_TABLE unless the last action is goto_table
 	uint8_t n_actions;
 	uint8_t has_key_mods;      // sets fields a later table would match on
+	uint8_t stats_moved;       // control thread: 'stats' passed to the flow that replaced
+	                           // this one's actions (mod-flows), not ours to free
 	uint16_t only_output;      // the port when the one action is output, else 0
 	uint16_t idle_timeout;     // seconds, 0 = none
 	uint16_t hard_timeout;

@@ -375,7 +375,7 @@ class SwitchDown(CniTest):
         self.assertEqual(names, [port2])
         self.assertFalse(os.path.exists(os.path.join(run_dir, "pending-del", port)))
         # the restored pod still has its flows and forwards
-        self.assertEqual(len([f for f in self.sw.flows() if port2 in f["match"]]), 4)
+        self.assertEqual(len([f for f in self.sw.flows() if port2 in f["match"]]), 6)
         # and a DEL that finds pswitchd running when it wrote its request
         # earlier is finished within a second
         os.makedirs(os.path.join(run_dir, "pending-del"), exist_ok=True)

@@ -257,6 +257,48 @@ class IPv6Flows(SwitchTest):
         self.assertTrue(self.sw.alive())
 
 
+class ModFlows(SwitchTest):
+    PORTS = ("a", "b", "c")
+
+    def test_mod_flows_keeps_counters_and_cookies(self):
+        self.sw.ctl("add-flow", "priority=10,in_port=a,actions=output:b")
+        self.sw.ctl("add-flow", "cookie=0x7,idle_timeout=600,priority=20,in_port=a,udp,tp_dst=2000,"
+                    "actions=output:b")
+        self.sw.ctl("add-flow", "table=1,priority=5,actions=drop")
+        first = [udp(n=i) for i in range(3)]
+        p = self.run_peer([send("a", f) for f in first])
+        self.assertEqual(p.rx["b"], first)
+        # loose: every flow at least as specific as in_port=a, in every table
+        self.assertEqual(self.sw.j("mod-flows", "in_port=a,actions=output:c")["modified"], 2)
+        second = [udp(n=i) for i in range(3, 5)]
+        p = self.run_peer([send("a", f) for f in second])
+        self.assertEqual(p.rx["c"], second)
+        self.assertEqual(p.rx["b"], [])
+        flows = {f["priority"]: f for f in self.sw.flows()}
+        self.assertEqual(flows[20]["n_packets"], 5)
+        self.assertEqual(flows[20]["n_bytes"], sum(map(len, first + second)))
+        self.assertEqual(flows[20]["cookie"], 7)
+        self.assertEqual(flows[20]["idle_timeout"], 600)
+        self.assertEqual(flows[20]["actions"], "output:c")
+        self.assertEqual(flows[5]["actions"], "drop")
+        # strict: the one flow of that match and priority
+        self.assertEqual(self.sw.j("mod-flows", "--strict", "priority=10,in_port=a,actions=drop")["modified"], 1)
+        flows = {f["priority"]: f["actions"] for f in self.sw.flows()}
+        self.assertEqual(flows, {10: "drop", 20: "output:c", 5: "drop"})
+        # by cookie
+        self.assertEqual(self.sw.j("mod-flows", "cookie=0x7/-1,actions=output:b,output:c")["modified"], 1)
+        p = self.run_peer([send("a", first[0])])
+        self.assertEqual((p.rx["b"], p.rx["c"]), ([first[0]], [first[0]]))
+        # a goto_table that would point backwards in any selected flow:
+        # refused, nothing changed
+        r = self.sw.ctl("mod-flows", "actions=goto_table:1", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("must go to a later table", r.stderr)
+        self.assertEqual({f["priority"]: f["actions"] for f in self.sw.flows()},
+                         {10: "drop", 20: "output:b,output:c", 5: "drop"})
+        self.assertEqual(self.sw.j("mod-flows", "in_port=c,actions=drop")["modified"], 0)
+
+
 class GenericDevices(SwitchTest):
     PORTS = ("a", "b")
 
