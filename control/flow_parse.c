@@ -318,12 +318,26 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 		if (parse_ipv4_prefix(val, src ? &k->nw_src : &k->nw_dst,
 			    src ? &m->nw_src : &m->nw_dst) < 0)
 			return fail(err, elen, "bad IPv4 address or prefix '%s'", val);
-	} else if (strcmp(key, "ipv6_src") == 0 || strcmp(key, "ipv6_dst") == 0) {
-		bool src = strstr(key, "src") != NULL;
+	} else if (strcmp(key, "ipv6_src") == 0 || strcmp(key, "ipv6_dst") == 0 ||
+		   strcmp(key, "nd_target") == 0) {
+		uint8_t *kv = key[0] == 'n' ? k->nd_target : strstr(key, "src") ? k->ipv6_src : k->ipv6_dst;
+		uint8_t *mv = key[0] == 'n' ? m->nd_target : strstr(key, "src") ? m->ipv6_src : m->ipv6_dst;
 
-		if (parse_ipv6_prefix(val, src ? k->ipv6_src : k->ipv6_dst,
-			    src ? m->ipv6_src : m->ipv6_dst) < 0)
+		if (parse_ipv6_prefix(val, kv, mv) < 0)
 			return fail(err, elen, "bad IPv6 address or prefix '%s'", val);
+	} else if (strcmp(key, "arp_sha") == 0 || strcmp(key, "nd_sll") == 0 ||
+		   strcmp(key, "arp_tha") == 0 || strcmp(key, "nd_tll") == 0) {
+		bool sender = strcmp(key, "arp_sha") == 0 || strcmp(key, "nd_sll") == 0;
+		uint8_t *kv = sender ? k->arp_sha : k->arp_tha, *mv = sender ? m->arp_sha : m->arp_tha;
+		char *mask = split_mask(val);
+
+		if (psw_parse_mac(val, kv) < 0)
+			return fail(err, elen, "bad MAC address '%s'", val);
+		memset(mv, 0xff, 6);
+		if (mask != NULL && psw_parse_mac(mask, mv) < 0)
+			return fail(err, elen, "bad MAC mask '%s'", mask);
+		for (int i = 0; i < 6; i++)
+			kv[i] &= mv[i];
 	} else if (strcmp(key, "arp_spa") == 0 || strcmp(key, "arp_tpa") == 0) {
 		bool src = strcmp(key, "arp_spa") == 0;
 
@@ -414,6 +428,19 @@ static int check_prerequisites(const struct flow_spec *sp, char *err, size_t ele
 		return fail(err, elen, "nw_proto and nw_frag need ip or ipv6");
 	if ((!mask_is_zero(m->ipv6_src, 16) || !mask_is_zero(m->ipv6_dst, 16)) && !ip6)
 		return fail(err, elen, "IPv6 addresses need ipv6 (dl_type=0x86dd)");
+	bool nd = ip6 && m->nw_proto == UINT8_MAX && k->nw_proto == 58 &&
+		m->tp_src == UINT16_MAX && (k->tp_src == RTE_BE16(135) || k->tp_src == RTE_BE16(136));
+	bool ll_set = !mask_is_zero(m->arp_sha, 6) || !mask_is_zero(m->arp_tha, 6);
+
+	if (!mask_is_zero(m->nd_target, 16) && !nd)
+		return fail(err, elen, "nd_target needs icmp6 with icmpv6_type=135 or 136");
+	if (ll_set && !arp && !nd)
+		return fail(err, elen, "arp_sha and arp_tha need arp; nd_sll and nd_tll need icmp6 "
+			"with icmpv6_type=135 (nd_sll) or 136 (nd_tll)");
+	if (nd && !mask_is_zero(m->arp_sha, 6) && k->tp_src != RTE_BE16(135))
+		return fail(err, elen, "nd_sll needs icmpv6_type=135");
+	if (nd && !mask_is_zero(m->arp_tha, 6) && k->tp_src != RTE_BE16(136))
+		return fail(err, elen, "nd_tll needs icmpv6_type=136");
 	if ((m->tp_src || m->tp_dst) && !l4)
 		return fail(err, elen, "L4 ports need tcp, udp, sctp or icmp (tcp6, udp6, sctp6 or icmp6)");
 	if (m->tcp_flags && !(l4 && k->nw_proto == 6))
@@ -749,6 +776,8 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 	out_ip(&f, arp ? "arp_tpa" : "nw_dst", k->nw_dst, m->nw_dst);
 	out_ipv6(&f, "ipv6_src", k->ipv6_src, m->ipv6_src);
 	out_ipv6(&f, "ipv6_dst", k->ipv6_dst, m->ipv6_dst);
+	out_mac(&f, arp ? "arp_sha" : "nd_sll", k->arp_sha, m->arp_sha);
+	out_mac(&f, arp ? "arp_tha" : "nd_tll", k->arp_tha, m->arp_tha);
 	if (m->nw_proto != 0 && proto == NULL)
 		out(&f, arp ? "arp_op=%u" : "nw_proto=%u", k->nw_proto);
 	if (m->nw_frag != 0) {
@@ -769,6 +798,7 @@ void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *
 			rte_be_to_cpu_16(m->tp_src));
 		out_u16(&f, v6 ? "icmpv6_code" : "icmp_code", rte_be_to_cpu_16(k->tp_dst),
 			rte_be_to_cpu_16(m->tp_dst));
+		out_ipv6(&f, "nd_target", k->nd_target, m->nd_target);
 	} else {
 		out_u16(&f, "tp_src", rte_be_to_cpu_16(k->tp_src), rte_be_to_cpu_16(m->tp_src));
 		out_u16(&f, "tp_dst", rte_be_to_cpu_16(k->tp_dst), rte_be_to_cpu_16(m->tp_dst));

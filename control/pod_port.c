@@ -16,6 +16,8 @@
 #define POD_MAX_IPS 8
 // Allowed traffic of a pod outranks the default drop of its port; operators
 // override both with flows above 100.
+#define POD_PRIO_ND_ALLOW 110
+#define POD_PRIO_ND_DROP 105
 #define POD_PRIO_ALLOW 100
 #define POD_PRIO_DROP 90
 
@@ -131,7 +133,7 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 	const char *mac = json_string_value(json_object_get(opts, "mac"));
 	const json_t *ip;
 	json_t *ips;
-	struct flow_spec specs[2 * POD_MAX_IPS + 5];
+	struct flow_spec specs[8 * POD_MAX_IPS + 16];
 	unsigned n = 0;
 	char text[256], addr[64];
 	uint8_t m[6];
@@ -159,29 +161,61 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=normal",
 			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport);
 	} else {
+		// IPv6 sources a pod may use besides its own addresses: link-local
+		// (every IPv6 interface has one; neighbour discovery and router
+		// solicitation come from it) and, before it has any, :: for
+		// duplicate address detection.
+		static const char *const v6_extra[] = {"fe80::/10", "::"};
+		const char *zero_mac = "00:00:00:00:00:00";
+
 		json_array_foreach(ips, i, ip) {
 			parse_ip(json_string_value(ip), addr, sizeof(addr), &v4);
 			if (!v4) {
 				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,"
 					"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW,
 					p->ofport, mac, addr);
+				// neighbour solicitations from it and advertisements
+				// for it, naming the pod's MAC or none
+				for (int z = 0; z < 2; z++) {
+					ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,"
+						"icmpv6_type=135,ipv6_src=%s,nd_sll=%s,actions=normal",
+						(unsigned long long)cookie, POD_PRIO_ND_ALLOW, p->ofport, mac,
+						addr, z ? zero_mac : mac);
+					ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,"
+						"icmpv6_type=136,nd_target=%s,nd_tll=%s,actions=normal",
+						(unsigned long long)cookie, POD_PRIO_ND_ALLOW, p->ofport, mac,
+						addr, z ? zero_mac : mac);
+				}
 				continue;
 			}
 			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ip,nw_src=%s,actions=normal",
 				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,arp,arp_spa=%s,actions=normal",
-				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,arp,arp_spa=%s,arp_sha=%s,"
+				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
+				addr, mac);
 		}
-		// Every IPv6 interface has a link-local address, which neighbour
-		// discovery and router solicitation come from; before it has one,
-		// duplicate address detection (a neighbour solicitation) and the
-		// MLD report that goes with it come from the unspecified address.
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=fe80::/10,"
-			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,ipv6_src=::,icmpv6_type=135,"
-			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,actions=normal",
+			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, v6_extra[0]);
+		// the MLD report that goes with duplicate address detection
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,ipv6_src=::,icmpv6_type=143,"
 			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
+		for (int z = 0; z < 2; z++) {
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
+				"ipv6_src=%s,nd_sll=%s,actions=normal", (unsigned long long)cookie,
+				POD_PRIO_ND_ALLOW, p->ofport, mac, v6_extra[0], z ? zero_mac : mac);
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=136,"
+				"nd_target=%s,nd_tll=%s,actions=normal", (unsigned long long)cookie,
+				POD_PRIO_ND_ALLOW, p->ofport, mac, v6_extra[0], z ? zero_mac : mac);
+		}
+		// duplicate address detection carries no link-layer option
+		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
+			"ipv6_src=::,nd_sll=%s,actions=normal", (unsigned long long)cookie,
+			POD_PRIO_ND_ALLOW, p->ofport, mac, zero_mac);
+		// Any other neighbour discovery would poison neighbours' caches; a
+		// pod is no router (advertisements, redirects).
+		for (int t = 134; t <= 137; t++)
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,icmp6,icmpv6_type=%d,actions=drop",
+				(unsigned long long)cookie, POD_PRIO_ND_DROP, p->ofport, t);
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=drop",
 			(unsigned long long)cookie, POD_PRIO_DROP, p->ofport);
 	}

@@ -3,9 +3,9 @@
 // flow key. An entry holds the flows a packet of that key hits (up to two
 // tables deep) for one pipeline version; a new pipeline invalidates every
 // entry at once, without touching them, because its version differs.
-// The entry's cache line holds the key's first words; an IPv6 key's
-// addresses sit in a parallel array, read only for IPv6 frames, so that
-// IPv4 and L2 lookups still touch one line.
+// The entry's cache line holds the key's first words; the rest (IPv6 and
+// ND addresses, ARP hardware addresses) sit in a parallel array, read only
+// for IPv6 and ARP frames, so that IPv4 lookups still touch one line.
 #pragma once
 
 #include "flow.h"
@@ -41,24 +41,26 @@ struct emc_l2_hint {
 
 #define EMC_L2_FLOOD 0xffff
 
-struct emc_ipv6 {
+struct emc_ext {
 	uint64_t w[PSW_KEY_WORDS - PSW_KEY_BASE_WORDS];
 };
 
 struct emc {
 	struct emc_entry sets[EMC_SETS][2];
 	struct emc_l2_hint l2[EMC_SETS][2];
-	struct emc_ipv6 ipv6[EMC_SETS][2];
+	struct emc_ext ext[EMC_SETS][2];
 };
 
-static inline bool emc_key_is_ipv6(const struct psw_flow_key *key)
+// Whether the key's words past the base may be non-zero.
+static inline bool emc_key_has_ext(const struct psw_flow_key *key)
 {
-	return key->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	return key->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
+		key->dl_type == RTE_BE16(RTE_ETHER_TYPE_ARP);
 }
 
-static inline struct emc_ipv6 *emc_ipv6_of(struct emc *emc, const struct emc_entry *e)
+static inline struct emc_ext *emc_ext_of(struct emc *emc, const struct emc_entry *e)
 {
-	return &emc->ipv6[0][0] + (e - &emc->sets[0][0]);
+	return &emc->ext[0][0] + (e - &emc->sets[0][0]);
 }
 
 static inline struct emc_l2_hint *emc_l2_hint(struct emc *emc, const struct emc_entry *e)
@@ -72,7 +74,7 @@ static inline uint32_t emc_hash(const struct psw_flow_key *key)
 
 	for (int i = 0; i < PSW_KEY_BASE_WORDS; i++)
 		h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
-	if (unlikely(emc_key_is_ipv6(key)))
+	if (unlikely(emc_key_has_ext(key)))
 		for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_WORDS; i++)
 			h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
 	return h;
@@ -89,11 +91,11 @@ static inline bool emc_entry_matches(struct emc *emc, const struct emc_entry *e,
 		diff |= e->key[i] ^ key->w[i];
 	if (diff != 0)
 		return false;
-	if (likely(!emc_key_is_ipv6(key)))
+	if (likely(!emc_key_has_ext(key)))
 		return true;
-	// the same base words: the entry is IPv6 too, its addresses in use
+	// the same base words: the entry has the same ethertype, its ext in use
 	for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_WORDS; i++)
-		diff |= emc_ipv6_of(emc, e)->w[i - PSW_KEY_BASE_WORDS] ^ key->w[i];
+		diff |= emc_ext_of(emc, e)->w[i - PSW_KEY_BASE_WORDS] ^ key->w[i];
 	return diff == 0;
 }
 
@@ -127,9 +129,9 @@ static inline struct emc_entry *emc_insert(struct emc *emc, const struct psw_flo
 	else
 		e = &set[hash >> 31];
 	memcpy(e->key, key->w, sizeof(e->key));
-	if (emc_key_is_ipv6(key))
-		memcpy(emc_ipv6_of(emc, e)->w, &key->w[PSW_KEY_BASE_WORDS],
-			sizeof(emc_ipv6_of(emc, e)->w));
+	if (emc_key_has_ext(key))
+		memcpy(emc_ext_of(emc, e)->w, &key->w[PSW_KEY_BASE_WORDS],
+			sizeof(emc_ext_of(emc, e)->w));
 	e->version = version;
 	e->n_chain = (uint8_t)n_chain;
 	e->verdict = verdict;

@@ -127,13 +127,67 @@ static inline enum psw_drop_reason extract_ipv4(const uint8_t *p, uint32_t len, 
 	return extract_l4(p + ihl, total - ihl, proto, IPPROTO_ICMP, r);
 }
 
+static inline uint64_t load48(const uint8_t *p)
+{
+	return load32(p) | (uint64_t)load16(p + 4) << 32;
+}
+
+// The link-layer addresses of ARP (sender, target) or of neighbour
+// discovery (source, target option) as key words 11 and 12.
+static inline void put_lladdrs(uint64_t *ll, const uint8_t *sha, const uint8_t *tha)
+{
+	static const uint8_t zero[6];
+
+	if (sha == NULL)
+		sha = zero;
+	if (tha == NULL)
+		tha = zero;
+	ll[0] = load48(sha) | (uint64_t)load16(tha) << 48;
+	ll[1] = load32(tha + 2);
+}
+
+// Neighbour solicitation or advertisement, 'len' bytes at 'p' (the ICMPv6
+// header on): the target address into nd[0..1], the source (NS) or target
+// (NA) link-layer option into nd[2..3]. A message cut short, an option of
+// length 0 or past the end, or the option twice is malformed, as in Open
+// vSwitch.
+static inline enum psw_drop_reason extract_nd(const uint8_t *p, uint32_t len, uint64_t *nd)
+{
+	const uint8_t *ll = NULL;
+	uint8_t want = p[0] == 135 ? 1 : 2; // option type: source or target address
+	uint32_t off = 24;
+
+	if (len < 24)
+		return PSW_DROP_BAD_L4;
+	nd[0] = load64(p + 8);
+	nd[1] = load64(p + 16);
+	while (len - off >= 8) {
+		uint32_t olen = (uint32_t)p[off + 1] * 8;
+
+		if (olen == 0 || olen > len - off)
+			return PSW_DROP_BAD_L4;
+		if (p[off] == want && olen == 8) {
+			if (ll != NULL)
+				return PSW_DROP_BAD_L4;
+			ll = p + off + 2;
+		}
+		off += olen;
+	}
+	if (want == 1)
+		put_lladdrs(nd + 2, ll, NULL);
+	else
+		put_lladdrs(nd + 2, NULL, ll);
+	return PSW_DROP_NONE;
+}
+
 // Extension headers walked to reach the upper layer; a longer chain stops
 // there, its next header standing as nw_proto with no ports (as does ESP,
 // "no next header" or anything unknown).
 #define IPV6_MAX_EXT 8
 
 // 'len' bytes of the header are readable at 'p'; the packet has 'frame'
-// bytes from there on. The addresses go to 'v6' (key words 5-8).
+// bytes from there on. The addresses go to 'v6' (key words 5-8), neighbour
+// discovery's fields to v6[4..7] (words 9-12).
 static inline enum psw_drop_reason extract_ipv6(const uint8_t *p, uint32_t len, uint32_t frame,
 	struct l34 *r, uint64_t *v6)
 {
@@ -186,6 +240,12 @@ static inline enum psw_drop_reason extract_ipv6(const uint8_t *p, uint32_t len, 
 	if (off > avail)
 		return off > end ? PSW_DROP_BAD_IP : PSW_DROP_NONE;
 	ret = extract_l4(p + off, avail - off, nh, IPPROTO_ICMPV6, r);
+	if (ret == PSW_DROP_NONE && nh == IPPROTO_ICMPV6 && (p[off] == 135 || p[off] == 136) &&
+	    p[off + 1] == 0 && !(frag & PSW_FRAG_ANY)) {
+		ret = extract_nd(p + off, avail - off, v6 + 4);
+		if (ret != PSW_DROP_NONE)
+			v6[4] = v6[5] = v6[6] = v6[7] = 0;
+	}
 	// an upper-layer header cut by the gathering, not by the packet
 	if (ret != PSW_DROP_NONE && avail < end)
 		return PSW_DROP_NONE;
@@ -195,7 +255,7 @@ static inline enum psw_drop_reason extract_ipv6(const uint8_t *p, uint32_t len, 
 // ARP for IPv4 over Ethernet puts its sender and target addresses in nw_src
 // and nw_dst and its opcode in nw_proto, as Open vSwitch does (arp_spa,
 // arp_tpa, arp_op). Any other ARP is still a valid frame, switched at L2.
-static inline void extract_arp(const uint8_t *p, uint32_t len, struct l34 *r)
+static inline void extract_arp(const uint8_t *p, uint32_t len, struct l34 *r, uint64_t *ll)
 {
 	static const uint8_t ipv4_over_eth[6] = {0, 1, 0x08, 0x00, 6, 4};
 	uint16_t op;
@@ -207,13 +267,14 @@ static inline void extract_arp(const uint8_t *p, uint32_t len, struct l34 *r)
 		return;
 	r->addrs = load32(p + 14) | (uint64_t)load32(p + 24) << 32;
 	r->proto = op;
+	put_lladdrs(ll, p + 8, p + 18);
 }
 
 enum psw_drop_reason flow_extract_frame(const uint8_t *data, uint32_t len, uint32_t frame_len,
 	uint16_t in_port, struct psw_flow_key *key)
 {
 	struct l34 r = {0, 0, 0};
-	uint64_t v6[4] = {0, 0, 0, 0};
+	uint64_t x[8] = {0, 0, 0, 0, 0, 0, 0, 0}; // key words 5-12
 	enum psw_drop_reason ret = PSW_DROP_NONE;
 	uint32_t off = RTE_ETHER_HDR_LEN;
 	uint16_t type, tci = 0;
@@ -240,11 +301,11 @@ enum psw_drop_reason flow_extract_frame(const uint8_t *data, uint32_t len, uint3
 		if (ret != PSW_DROP_NONE)
 			r.ports = 0;
 	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-		ret = extract_ipv6(data + off, len - off, frame_len - off, &r, v6);
+		ret = extract_ipv6(data + off, len - off, frame_len - off, &r, x);
 		if (ret != PSW_DROP_NONE)
 			r.ports = 0;
 	} else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-		extract_arp(data + off, len - off, &r);
+		extract_arp(data + off, len - off, &r, x + 6);
 	}
 out:
 	key->w[0] = load64(data);
@@ -252,9 +313,7 @@ out:
 	key->w[2] = r.addrs;
 	key->w[3] = r.ports | (uint64_t)in_port << 48;
 	key->w[4] = r.proto;
-	key->w[5] = v6[0];
-	key->w[6] = v6[1];
-	key->w[7] = v6[2];
-	key->w[8] = v6[3];
+	for (int i = 0; i < 8; i++)
+		key->w[PSW_KEY_IPV6_WORD + i] = x[i];
 	return ret;
 }

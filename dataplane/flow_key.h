@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
-// Words 0-4 hold everything but IPv6 addresses, which take words 5-8 and are
-// zero in every other frame: the exact-match cache keeps the first five in
-// its entry's cache line and looks at the rest only for IPv6.
-#define PSW_KEY_WORDS 9
+// Words 0-4 hold what every IPv4 or L2 frame has; words 5-12 the IPv6
+// addresses, the neighbour discovery target and the ARP or ND link-layer
+// addresses, zero in every frame but IPv6 and ARP ones: the exact-match
+// cache keeps the first five in its entry's cache line and looks at the
+// rest only for IPv6 and ARP.
+#define PSW_KEY_WORDS 13
 #define PSW_KEY_BASE_WORDS 5
 #define PSW_KEY_IPV6_WORD 5
 
@@ -29,6 +31,8 @@
 // IPv6 frames leave nw_src and nw_dst zero and carry their addresses in
 // ipv6_src and ipv6_dst; nw_proto is the upper-layer protocol found after the
 // extension headers, tp_src/tp_dst its ports (ICMPv6: type and code).
+// As in Open vSwitch, ARP's hardware addresses and neighbour discovery's
+// link-layer options share arp_sha and arp_tha.
 // The layout follows the packet: the MACs, and the IPv4 addresses, and the L4
 // ports are each contiguous on the wire and in the key, so that flow_extract
 // builds every 64-bit word in a register from wide loads and stores it once
@@ -51,6 +55,10 @@ struct psw_flow_key {
 			uint8_t pad[6];
 			uint8_t ipv6_src[16];
 			uint8_t ipv6_dst[16];
+			uint8_t nd_target[16]; // ICMPv6 NS/NA
+			uint8_t arp_sha[6];    // ARP sender / ND source link-layer address (nd_sll)
+			uint8_t arp_tha[6];    // ARP target / ND target link-layer address (nd_tll)
+			uint8_t pad2[4];
 		};
 		uint64_t w[PSW_KEY_WORDS];
 	};

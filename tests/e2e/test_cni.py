@@ -30,6 +30,30 @@ s.sendto(bytes.fromhex(sys.argv[2]), (sys.argv[1], 5000))
 """
 
 
+# From inside a pod: an unsolicited neighbour advertisement claiming
+# argv[2] (another pod's address) for our MAC argv[1], and a router
+# advertisement.
+ND_SEND = """
+import sys
+from scapy.all import (Ether, IPv6, ICMPv6ND_NA, ICMPv6ND_RA, ICMPv6NDOptDstLLAddr, sendp)
+mac, victim = sys.argv[1], sys.argv[2]
+sendp(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::99", dst="ff02::1") /
+      ICMPv6ND_NA(tgt=victim, R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=mac), iface="eth0", verbose=0)
+sendp(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::99", dst="ff02::1") / ICMPv6ND_RA(),
+      iface="eth0", verbose=0)
+"""
+
+
+# From inside a pod: an ARP reply for our own address argv[2] sent from our
+# MAC argv[1] but naming another hardware address.
+ARP_SEND = """
+import sys
+from scapy.all import ARP, Ether, sendp
+sendp(Ether(src=sys.argv[1], dst="ff:ff:ff:ff:ff:ff") /
+      ARP(op=2, hwsrc="02:66:66:66:66:66", psrc=sys.argv[2], pdst=sys.argv[2]), iface="eth0", verbose=0)
+"""
+
+
 def ping(ns, ip, count=2):
     return ns.run("busybox", "ping", "-c", str(count), "-W", "2", ip, check=False).returncode == 0
 
@@ -114,6 +138,10 @@ class KernelPods(CniTest):
         self.assertGreater(self.sw.drops()["action_drop"], before)
         drop = [f for f in self.sw.flows() if f["priority"] == 90 and port1 in f["match"]]
         self.assertGreater(drop[0]["n_packets"], 0)
+        # ARP from its own MAC and address that names another hardware address
+        ns1.run(PY, "-c", ARP_SEND, mac1, ip1)
+        again = [f for f in self.sw.flows() if f["priority"] == 90 and port1 in f["match"]]
+        self.assertEqual(again[0]["n_packets"], drop[0]["n_packets"] + 1)
         # a pod without port security may
         r, ns3, self.cid = self.add(self.conf(portSecurity=False))
         self.assertEqual(r.rc, 0, r)
@@ -143,11 +171,20 @@ class KernelPods(CniTest):
         self.assertTrue(any("ipv6_src=%s" % ip1 in m for m in matches), matches)
         self.assertTrue(any("ipv6_src=fe80::/10" in m for m in matches), matches)
         self.assertTrue(any("ipv6_src=::," in m and "icmpv6_type=135" in m for m in matches), matches)
+        self.assertTrue(any("nd_target=%s" % ip1 in m and "icmpv6_type=136" in m for m in matches), matches)
         # neighbour discovery and ping6 pass between the pods (DAD may still
         # be running on a fresh address: a few tries)
         ok = any(ns1.run("busybox", "ping", "-6", "-c", "1", "-W", "2", ip2, check=False).returncode == 0
                  for _ in range(5))
         self.assertTrue(ok, "pod 1 cannot reach %s" % ip2)
+        nd_allowed = sum(f["n_packets"] for f in self.sw.flows() if f["priority"] == 110)
+        self.assertGreater(nd_allowed, 0)
+        # advertising another pod's address, or being a router: dropped
+        mac1 = json.loads(ns1.run("ip", "-j", "link", "show", "eth0").stdout)[0]["address"]
+        ns1.run(PY, "-c", ND_SEND, mac1, ip2, check=True)
+        drops = {f["match"].split("icmpv6_type=")[1]: f["n_packets"] for f in self.sw.flows()
+                 if f["priority"] == 105 and "in_port=%s," % port1 in f["match"]}
+        self.assertEqual((drops["136"], drops["134"]), (1, 1), drops)
         # an IPv6 address that is not the pod's: nothing from it passes
         ns1.run("ip", "-6", "addr", "add", "fd00:78::bad/64", "dev", "eth0", "nodad")
         before = self.sw.drops()["action_drop"]
@@ -161,9 +198,11 @@ class KernelPods(CniTest):
         self.sw.ctl("add-port", "hand", "af_packet", "iface=pswhand0", "mac=02:00:00:00:aa:01",
                     "ips=10.1.0.5/24,10.1.1.5/24,fd00::5/64")
         flows = [f for f in self.sw.flows() if "in_port=hand" in f["match"]]
-        # per IPv4 address IP and ARP, per IPv6 address one; link-local, DAD
-        # and MLD from ::, and the drop
-        self.assertEqual(len(flows), 2 * 2 + 1 + 3 + 1)
+        # per IPv4 address IP and ARP, per IPv6 address one and four for
+        # neighbour discovery; link-local (one, four for neighbour
+        # discovery), DAD and MLD from ::, four drops of router and neighbour
+        # messages, and the drop of everything else
+        self.assertEqual(len(flows), 2 * 2 + 5 + 5 + 2 + 4 + 1)
         self.assertEqual({f["cookie"] for f in flows}, {0x5053570000000000 | self.sw.port("hand")["ofport"]})
         fdb = self.sw.j("fdb-show")["entries"]
         self.assertEqual([(e["mac"], e["port"], e["static"]) for e in fdb], [("02:00:00:00:aa:01", "hand", True)])
@@ -375,7 +414,7 @@ class SwitchDown(CniTest):
         self.assertEqual(names, [port2])
         self.assertFalse(os.path.exists(os.path.join(run_dir, "pending-del", port)))
         # the restored pod still has its flows and forwards
-        self.assertEqual(len([f for f in self.sw.flows() if port2 in f["match"]]), 6)
+        self.assertEqual(len([f for f in self.sw.flows() if port2 in f["match"]]), 14)
         # and a DEL that finds pswitchd running when it wrote its request
         # earlier is finished within a second
         os.makedirs(os.path.join(run_dir, "pending-del"), exist_ok=True)

@@ -25,12 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r == PSW_DROP_NONE && (k.nw_frag & PSW_FRAG_LATER) && (k.tp_src || k.tp_dst))
 		abort();
-	// the exact-match cache relies on IPv6 address words being zero in
-	// every other frame
+	// the exact-match cache relies on the words past the base being zero
+	// in every frame but IPv6 (all of them) and ARP (the hardware addresses)
 	if (k.dl_type != 0xdd86)
 		for (int i = PSW_KEY_IPV6_WORD; i < PSW_KEY_WORDS; i++)
-			if (k.w[i] != 0)
+			if (k.w[i] != 0 && !(k.dl_type == 0x0608 && i >= PSW_KEY_IPV6_WORD + 6))
 				abort();
+	if (k.pad2[0] | k.pad2[1] | k.pad2[2] | k.pad2[3])
+		abort();
 	if (k.dl_type == 0xdd86 && (k.nw_src || k.nw_dst))
 		abort();
 	free(frame);

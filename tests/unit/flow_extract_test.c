@@ -175,6 +175,13 @@ static void test_non_ip_and_qinq(void **state)
 	assert_int_equal(k.nw_src, RTE_BE32(0x0a000001));
 	assert_int_equal(k.nw_dst, RTE_BE32(0x0a000002));
 	assert_int_equal(k.nw_proto, 2);
+	{
+		static const uint8_t sha[6] = {2, 0, 0, 0, 0, 1}, tha[6] = {2, 0, 0, 0, 0, 2};
+
+		assert_memory_equal(k.arp_sha, sha, 6);
+		assert_memory_equal(k.arp_tha, tha, 6);
+		assert_int_equal(k.pad2[0] | k.pad2[1] | k.pad2[2] | k.pad2[3], 0);
+	}
 	// truncated: still switched at L2, no addresses read past the end
 	assert_int_equal(flow_extract(f, 14 + 27, 1, &k), PSW_DROP_NONE);
 	assert_int_equal(k.nw_src, 0);
@@ -325,6 +332,66 @@ static void test_ipv6_extension_headers(void **state)
 	assert_int_equal(k.nw_proto, 59);
 }
 
+// Neighbour solicitation / advertisement: target and link-layer option.
+static void test_neighbour_discovery(void **state)
+{
+	// NS for 2001:db8::2 with a source link-layer option
+	uint8_t ns[32] = {135, 0, 0, 0, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 2, 1, 1, 2, 0, 0, 0, 0, 0x0a};
+	// NA for 2001:db8::1 with a target link-layer option after a nonce option
+	uint8_t na[40] = {136, 0, 0, 0, 0x60, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 1, 14, 1, 9, 9, 9, 9, 9, 9, 2, 1, 2, 0, 0, 0, 0, 0x0b};
+	static const uint8_t target2[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+	static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 0x0a}, mac_b[6] = {2, 0, 0, 0, 0, 0x0b};
+	static const uint8_t zero[6];
+	uint8_t f[256], twice[40];
+	struct psw_flow_key k;
+	size_t len;
+
+	(void)state;
+	len = build_ipv6(f, 58, NULL, 0, ns, sizeof(ns));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(rte_be_to_cpu_16(k.tp_src), 135);
+	assert_memory_equal(k.nd_target, target2, 16);
+	assert_memory_equal(k.arp_sha, mac_a, 6);
+	assert_memory_equal(k.arp_tha, zero, 6);
+
+	len = build_ipv6(f, 58, NULL, 0, na, sizeof(na));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_int_equal(k.nd_target[15], 1);
+	assert_memory_equal(k.arp_sha, zero, 6);
+	assert_memory_equal(k.arp_tha, mac_b, 6);
+
+	// without options: the target only
+	len = build_ipv6(f, 58, NULL, 0, ns, 24);
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_memory_equal(k.nd_target, target2, 16);
+	assert_memory_equal(k.arp_sha, zero, 6);
+
+	// cut short before the end of the target
+	len = build_ipv6(f, 58, NULL, 0, ns, 20);
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+	// an option of length 0, an option past the end, the option twice
+	ns[25] = 0;
+	len = build_ipv6(f, 58, NULL, 0, ns, sizeof(ns));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+	ns[25] = 2;
+	len = build_ipv6(f, 58, NULL, 0, ns, sizeof(ns));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+	ns[25] = 1;
+	memcpy(twice, ns, 32);
+	memcpy(twice + 32, ns + 24, 8);
+	len = build_ipv6(f, 58, NULL, 0, twice, sizeof(twice));
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_BAD_L4);
+	for (int i = PSW_KEY_IPV6_WORD + 4; i < PSW_KEY_WORDS; i++)
+		assert_int_equal(k.w[i], 0);
+	// a code other than 0 is not neighbour discovery: plain ICMPv6
+	ns[1] = 1;
+	len = build_ipv6(f, 58, NULL, 0, ns, 20);
+	assert_int_equal(flow_extract(f, (uint32_t)len, 1, &k), PSW_DROP_NONE);
+	assert_memory_equal(k.nd_target, (uint8_t[16]){0}, 16);
+}
+
 static void test_ipv6_malformed(void **state)
 {
 	uint8_t ext[8] = {17, 0};
@@ -379,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_l4),
 		cmocka_unit_test(test_ipv6_extension_headers),
 		cmocka_unit_test(test_ipv6_malformed),
+		cmocka_unit_test(test_neighbour_discovery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

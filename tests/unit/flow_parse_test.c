@@ -96,6 +96,13 @@ static void test_roundtrips(void **state)
 	roundtrip("ipv6,nw_proto=50,nw_frag=no,actions=drop", "priority=32768,ipv6,nw_proto=50,nw_frag=no",
 		"drop");
 	roundtrip("dl_type=0x86dd,ipv6_dst=::/0,actions=drop", "priority=32768,ipv6", "drop");
+	roundtrip("icmp6,icmpv6_type=136,nd_target=fd00::5,nd_tll=02:00:00:00:00:05,actions=normal",
+		"priority=32768,icmp6,nd_tll=02:00:00:00:00:05,icmpv6_type=136,nd_target=fd00::5", "NORMAL");
+	roundtrip("icmp6,icmpv6_type=135,nd_target=fe80::/10,nd_sll=00:00:00:00:00:00,actions=drop",
+		"priority=32768,icmp6,nd_sll=00:00:00:00:00:00,icmpv6_type=135,nd_target=fe80::/10", "drop");
+	roundtrip("arp,arp_sha=02:00:00:00:00:01,arp_tha=02:00:00:00:00:00/ff:ff:00:00:00:00,actions=drop",
+		"priority=32768,arp,arp_sha=02:00:00:00:00:01,arp_tha=02:00:00:00:00:00/ff:ff:00:00:00:00",
+		"drop");
 }
 
 static void refused(const char *text, const char *why)
@@ -143,6 +150,11 @@ static void test_errors(void **state)
 	refused("ipv6,ipv6_src=2001:db8::/129,actions=drop", "bad IPv6");
 	refused("ipv6,tp_dst=80,actions=drop", "L4 ports need");
 	refused("udp6,tcp_flags=+syn,actions=drop", "tcp_flags needs tcp");
+	refused("icmp6,nd_target=fd00::1,actions=drop", "nd_target needs icmp6");
+	refused("icmp6,icmpv6_type=128,nd_target=fd00::1,actions=drop", "nd_target needs icmp6");
+	refused("icmp6,icmpv6_type=136,nd_sll=02:00:00:00:00:01,actions=drop", "nd_sll needs icmpv6_type=135");
+	refused("icmp6,icmpv6_type=135,nd_tll=02:00:00:00:00:01,actions=drop", "nd_tll needs icmpv6_type=136");
+	refused("ip,arp_sha=02:00:00:00:00:01,actions=drop", "arp_sha and arp_tha need arp");
 }
 
 static void test_filter(void **state)
