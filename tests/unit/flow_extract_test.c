@@ -228,8 +228,10 @@ static size_t build_ipv6(uint8_t *f, uint8_t first_nh, const uint8_t *ext, size_
 	ip[7] = 64;
 	ip[8] = 0x20, ip[9] = 0x01, ip[10] = 0x0d, ip[11] = 0xb8, ip[23] = 1;
 	ip[24] = 0x20, ip[25] = 0x01, ip[26] = 0x0d, ip[27] = 0xb8, ip[39] = 2;
-	memcpy(ip + 40, ext, n_ext);
-	memcpy(ip + 40 + n_ext, l4, n_l4);
+	if (n_ext > 0)
+		memcpy(ip + 40, ext, n_ext);
+	if (n_l4 > 0)
+		memcpy(ip + 40 + n_ext, l4, n_l4);
 	return 14 + 40 + n_ext + n_l4;
 }
 
