@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "config.h"
+#include "emc.h"
 #include "errorf.h"
 #include "flow_table.h"
 #include "port_ctl.h"
@@ -25,6 +26,8 @@ static const char usage[] =
 	"  --no-huge               same as --hugepages no\n"
 	"  --memory MB             memory for packet buffers and tables (default 1024)\n"
 	"  --mbufs N               packet buffers (default 32768)\n"
+	"  --emc-entries N         exact-match cache entries per PMD, a power of two\n"
+	"                          (default 262144, 136 bytes each)\n"
 	"  --file-prefix NAME      DPDK file prefix, one per running instance (default pswitchd)\n"
 	"  --pci                   probe PCI devices at start (default: only when added as ports)\n"
 	"  --config FILE           JSON file with these options and \"ports\" and \"flows\"\n"
@@ -38,7 +41,7 @@ static const char usage[] =
 
 enum {
 	OPT_PMD_CORES = 256, OPT_CONTROL_CORE, OPT_CONTROL_SOCKET, OPT_RUN_DIR, OPT_HUGEPAGES,
-	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
+	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_EMC_ENTRIES, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
 	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION,
 };
 
@@ -51,6 +54,7 @@ static const struct option long_opts[] = {
 	{"no-huge", no_argument, NULL, OPT_NO_HUGE},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"emc-entries", required_argument, NULL, OPT_EMC_ENTRIES},
 	{"file-prefix", required_argument, NULL, OPT_FILE_PREFIX},
 	{"pci", no_argument, NULL, OPT_PCI},
 	{"config", required_argument, NULL, OPT_CONFIG},
@@ -158,6 +162,12 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 	case OPT_MBUFS:
 		if (parse_num(arg, 1 << 24, &cfg->n_mbufs) < 0 || cfg->n_mbufs < 1024)
 			return fail(err, elen, "--mbufs takes a count of at least 1024");
+		break;
+	case OPT_EMC_ENTRIES:
+		if (parse_num(arg, EMC_MAX_ENTRIES, &cfg->emc_entries) < 0 ||
+		    cfg->emc_entries < EMC_MIN_ENTRIES || (cfg->emc_entries & (cfg->emc_entries - 1)))
+			return fail(err, elen, "--emc-entries takes a power of two from %u to %u",
+				EMC_MIN_ENTRIES, EMC_MAX_ENTRIES);
 		break;
 	case OPT_FILE_PREFIX:
 		if (strlen(arg) >= sizeof(cfg->file_prefix) || arg[0] == '\0' || strchr(arg, '/'))
@@ -322,6 +332,7 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 	cfg->hugepages = -1;
 	cfg->memory_mb = 1024;
 	cfg->n_mbufs = 32768;
+	cfg->emc_entries = EMC_DEFAULT_ENTRIES;
 	cfg->fdb_max = 65536;
 	cfg->fdb_age = 300;
 	cfg->restore = true;
@@ -373,6 +384,12 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 			return fail(err, elen, "core %u cannot run both a PMD and the control thread "
 				"(this machine may have too few cores: give --pmd-cores and --control-core)",
 				cfg->control_core);
+	// the caches come out of --memory, and must leave room for the buffers
+	if (emc_memory_size(cfg->emc_entries) * cfg->n_pmd_cores > (size_t)cfg->memory_mb << 19)
+		return fail(err, elen, "%u PMD(s) with --emc-entries %u need %zu MB, more than half of "
+			"--memory %u: give more --memory or fewer --emc-entries", cfg->n_pmd_cores,
+			cfg->emc_entries, (emc_memory_size(cfg->emc_entries) * cfg->n_pmd_cores) >> 20,
+			cfg->memory_mb);
 	if (cfg->hugepages < 0)
 		cfg->no_huge = !hugepages_available(cfg->memory_mb);
 	else

@@ -23,6 +23,7 @@ struct psw_config {
 	bool no_huge;              // the outcome
 	unsigned memory_mb;
 	unsigned n_mbufs;
+	unsigned emc_entries; // per PMD, a power of two
 	bool pci;
 	char *eal_args[PSW_CONFIG_MAX_EAL];
 	unsigned n_eal_args;

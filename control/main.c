@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	if (flow_table_init() < 0 || port_ctl_init(pool, cfg.run_dir) < 0 ||
 	    fdb_init(cfg.fdb_max, cfg.fdb_age) < 0)
 		goto out_eal;
-	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool) < 0)
+	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool, cfg.emc_entries) < 0)
 		goto out_eal;
 	if (api_init(cfg.control_socket) < 0)
 		goto out_pmds;

@@ -17,16 +17,26 @@
 // Rebalancing weighs queues by their busy cycles since the last assignment.
 static bool rebalance_by_load;
 
-int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool)
+int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
+	uint32_t emc_entries)
 {
 	if (n == 0 || n > PSW_MAX_PMDS)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		struct pmd *pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE,
-			(int)rte_lcore_to_socket_id(lcores[i]));
+		int socket = (int)rte_lcore_to_socket_id(lcores[i]);
+		struct pmd *pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE, socket);
+		void *emc = rte_zmalloc_socket("pmd_emc", emc_memory_size(emc_entries),
+			RTE_CACHE_LINE_SIZE, socket);
 
-		if (pmd == NULL)
-			return errno_log(ENOMEM, "cannot allocate PMD state");
+		if (pmd == NULL || emc == NULL) {
+			rte_free(pmd);
+			rte_free(emc);
+			LOG_ERR("cannot allocate PMD state: give more --memory or fewer --emc-entries",
+				KV_UINT("emc_entries", emc_entries),
+				KV_UINT("emc_mb", emc_memory_size(emc_entries) >> 20));
+			return -ENOMEM;
+		}
+		emc_init(&pmd->emc, emc_entries, emc);
 		pmd->index = i;
 		pmd->lcore = lcores[i];
 		pmd->pool = pool;
@@ -53,6 +63,7 @@ void pmd_ctl_stop(void)
 		struct pmd_rxq_set *s = psw_pmds[i]->rxqs;
 
 		free(s);
+		rte_free(psw_pmds[i]->emc.sets);
 		rte_free(psw_pmds[i]);
 		psw_pmds[i] = NULL;
 	}
@@ -196,7 +207,7 @@ json_t *pmd_ctl_stats(void)
 		for (unsigned r = 0; r < PSW_DROP_REASON_COUNT; r++)
 			dropped += d.drops[r];
 		json_array_append_new(arr, json_pack(
-			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f}",
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I}",
 			"pmd", i, "core", psw_pmds[i]->lcore,
 			"packets", (json_int_t)d.rx_packets, "dropped", (json_int_t)dropped,
 			"emc_hits", (json_int_t)d.emc_hits, "classifier_hits", (json_int_t)d.cls_hits,
@@ -207,7 +218,8 @@ json_t *pmd_ctl_stats(void)
 			"idle_ratio", total_cycles ? (double)d.idle_cycles / (double)total_cycles : 1.0,
 			"busy_ratio", total_cycles ? (double)d.busy_cycles / (double)total_cycles : 0.0,
 			"packets_per_busy_iteration", d.busy_iterations ?
-				(double)d.rx_packets / (double)d.busy_iterations : 0.0));
+				(double)d.rx_packets / (double)d.busy_iterations : 0.0,
+			"emc_entries", (json_int_t)(2 * ((json_int_t)psw_pmds[i]->emc.set_mask + 1))));
 	}
 	return arr;
 }

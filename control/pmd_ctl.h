@@ -7,7 +7,10 @@
 #include <rte_mempool.h>
 
 // Starts one PMD on each lcore of 'lcores'. Returns 0 or -errno.
-int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool);
+// Starts a PMD on each of the 'n' cores, each with an exact-match cache of
+// 'emc_entries' (a power of two).
+int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
+	uint32_t emc_entries);
 void pmd_ctl_stop(void);
 
 // Spreads the rx queues of all ports over the PMDs (pinned queues go to their

@@ -166,8 +166,8 @@ static void print_pmd_stats(json_t *r)
 
 		printf("pmd %lld core %lld:\n", i(p, "pmd"), i(p, "core"));
 		printf("  packets received: %lld\n  packets dropped: %lld\n", pk, i(p, "dropped"));
-		printf("  exact-match cache hits: %lld (%.1f%%)\n", i(p, "emc_hits"),
-			100.0 * d(p, "emc_hit_ratio"));
+		printf("  exact-match cache hits: %lld (%.1f%%) of %lld entries\n", i(p, "emc_hits"),
+			100.0 * d(p, "emc_hit_ratio"), i(p, "emc_entries"));
 		printf("  classifier hits: %lld\n  classifier misses: %lld\n",
 			i(p, "classifier_hits"), i(p, "misses"));
 		printf("  busy cycles: %lld (%.1f%%)\n  idle cycles: %lld (%.1f%%)\n",

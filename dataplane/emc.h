@@ -15,7 +15,11 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 
-#define EMC_SETS 16384
+// Entries per PMD unless --emc-entries says otherwise: enough for 100,000
+// streams each way without thrashing (each entry costs EMC_ENTRY_BYTES).
+#define EMC_DEFAULT_ENTRIES (1u << 18)
+#define EMC_MIN_ENTRIES 1024u
+#define EMC_MAX_ENTRIES (1u << 24)
 #define EMC_CHAIN 2
 
 // Thread-safety: private to one PMD.
@@ -45,11 +49,35 @@ struct emc_ext {
 	uint64_t w[PSW_KEY_WORDS - PSW_KEY_BASE_WORDS];
 };
 
+// The arrays, one slot per entry, come from one block (emc_init).
 struct emc {
-	struct emc_entry sets[EMC_SETS][2];
-	struct emc_l2_hint l2[EMC_SETS][2];
-	struct emc_ext ext[EMC_SETS][2];
+	uint32_t set_mask;          // sets - 1; sets = entries / 2, a power of two
+	struct emc_entry (*sets)[2];
+	struct emc_l2_hint (*l2)[2];
+	struct emc_ext (*ext)[2];
 };
+
+#define EMC_ENTRY_BYTES (sizeof(struct emc_entry) + sizeof(struct emc_l2_hint) + \
+	sizeof(struct emc_ext))
+
+// The memory an EMC of 'entries' (a power of two) takes, to be zeroed and
+// cache-line aligned.
+static inline size_t emc_memory_size(uint32_t entries)
+{
+	return (size_t)entries * EMC_ENTRY_BYTES;
+}
+
+static inline void emc_init(struct emc *emc, uint32_t entries, void *mem)
+{
+	uint8_t *p = mem;
+
+	emc->set_mask = entries / 2 - 1;
+	emc->sets = (struct emc_entry (*)[2])p;
+	p += (size_t)entries * sizeof(struct emc_entry);
+	emc->ext = (struct emc_ext (*)[2])p;
+	p += (size_t)entries * sizeof(struct emc_ext);
+	emc->l2 = (struct emc_l2_hint (*)[2])p;
+}
 
 // Whether the key's words past the base may be non-zero.
 static inline bool emc_key_has_ext(const struct psw_flow_key *key)
@@ -102,7 +130,7 @@ static inline bool emc_entry_matches(struct emc *emc, const struct emc_entry *e,
 static inline struct emc_entry *emc_lookup(struct emc *emc, const struct psw_flow_key *key,
 	uint32_t hash, uint32_t version)
 {
-	struct emc_entry *set = emc->sets[hash & (EMC_SETS - 1)];
+	struct emc_entry *set = emc->sets[hash & emc->set_mask];
 
 	if (emc_entry_matches(emc, &set[0], key, version))
 		return &set[0];
@@ -117,7 +145,7 @@ static inline struct emc_entry *emc_insert(struct emc *emc, const struct psw_flo
 	uint32_t hash, uint32_t version, const struct psw_flow *const *chain, unsigned n_chain,
 	uint8_t verdict)
 {
-	struct emc_entry *set = emc->sets[hash & (EMC_SETS - 1)];
+	struct emc_entry *set = emc->sets[hash & emc->set_mask];
 	struct emc_entry *e;
 
 	if (n_chain > EMC_CHAIN)

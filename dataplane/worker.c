@@ -87,7 +87,7 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 				&keys[i]);
 		}
 		hashes[i] = emc_hash(&keys[i]);
-		rte_prefetch0(pmd->emc.sets[hashes[i] & (EMC_SETS - 1)]);
+		rte_prefetch0(pmd->emc.sets[hashes[i] & pmd->emc.set_mask]);
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

@@ -227,7 +227,9 @@ class Daemon(unittest.TestCase):
                  (["--pmd-cores", "0", "--control-core", "0"], "cannot run both"),
                  (["--logging-format", "xml"], "text or json"),
                  (["--config", "/nonexistent.json"], "cannot read config"),
-                 (["--memory", "1"], "at least 64")]
+                 (["--memory", "1"], "at least 64"),
+                 (["--emc-entries", "3000"], "power of two"),
+                 (["--emc-entries", "512"], "power of two from 1024")]
         for args, why in cases:
             r = subprocess.run([PSWITCHD] + args, capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 2, args)
@@ -237,6 +239,21 @@ class Daemon(unittest.TestCase):
         r = subprocess.run([PSWITCHD, "--config", f.name], capture_output=True, text=True, timeout=30)
         self.assertIn("unknown key 'bogus'", r.stderr)
         os.unlink(f.name)
+
+    def test_emc_size_and_memory(self):
+        # a cache that fits the streams: the second pass hits every time
+        sw = Switch(extra=["--emc-entries", "4096"])
+        try:
+            self.assertEqual(sw.j("pmd-stats")[0]["emc_entries"], 4096)
+            self.assertIn("of 4096 entries", sw.ctl("pmd-stats").stdout)
+        finally:
+            sw.cleanup()
+        # one that does not fit the memory: a clear error at start
+        r = subprocess.run([PSWITCHD, "--memory", "64", "--emc-entries", str(1 << 20), "--pmd-cores", "1",
+                            "--control-core", "0"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("1 PMD(s) with --emc-entries 1048576 need 136 MB, more than half of --memory 64",
+                      r.stderr)
 
     def test_log_formats(self):
         sw = Switch(extra=["--logging-format", "json", "-v", "4"])

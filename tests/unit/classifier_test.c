@@ -31,6 +31,20 @@ static struct psw_flow *mk(const char *text)
 	return f;
 }
 
+static struct emc *new_emc(void)
+{
+	struct emc *emc = calloc(1, sizeof(*emc));
+
+	emc_init(emc, 32768, calloc(1, emc_memory_size(32768)));
+	return emc;
+}
+
+static void free_emc(struct emc *emc)
+{
+	free(emc->sets);
+	free(emc);
+}
+
 static struct psw_flow_key pkt(const char *text)
 {
 	struct flow_spec s;
@@ -155,7 +169,7 @@ static void test_random_against_linear(void **state)
 
 static void test_emc(void **state)
 {
-	struct emc *emc = calloc(1, sizeof(*emc));
+	struct emc *emc = new_emc();
 	struct psw_flow *f = mk("in_port=1,actions=drop");
 	const struct psw_flow *chain[1] = {f};
 	struct psw_flow_key k1 = pkt("in_port=1,tcp,tp_dst=1"), k2 = pkt("in_port=1,tcp,tp_dst=2");
@@ -190,7 +204,7 @@ static void test_emc(void **state)
 		assert_int_equal(e->verdict, PSW_DROP_NO_FLOW);
 	}
 	free(f);
-	free(emc);
+	free_emc(emc);
 }
 
 // IPv6 prefixes of several lengths, and IPv4 rules beside them: a key
@@ -206,7 +220,7 @@ static void test_ipv6(void **state)
 		mk("priority=50,ipv6,ipv6_src=fd00:10:244:2::/64,ipv6_dst=fd00:10:244:1::/64,actions=drop"),
 	};
 	struct cls_table *t = cls_table_build((const struct psw_flow *const *)f, RTE_DIM(f));
-	struct emc *emc = calloc(1, sizeof(*emc));
+	struct emc *emc = new_emc();
 	struct psw_flow_key k1, k2;
 	const struct psw_flow *chain[1];
 
@@ -237,7 +251,7 @@ static void test_ipv6(void **state)
 	cls_table_free(t);
 	for (unsigned i = 0; i < RTE_DIM(f); i++)
 		free(f[i]);
-	free(emc);
+	free_emc(emc);
 }
 
 int main(void)
