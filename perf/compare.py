@@ -38,6 +38,7 @@ MAC0, MAC1 = "02:00:00:00:00:01", "02:00:00:00:00:02"
 GEN_CORE, DUT_CORE = 0, 1
 STREAMS = 10000
 VIRTIO_ARGS = ""  # --virtio-args: extra virtio-user devargs of the generator
+PSWITCHD_ARGS = []  # --pswitchd-args: extra pswitchd options
 DST_BASE = "10.64.0.0"  # streams vary the destination from here (10.64.0.0/10)
 
 SCENARIOS = {
@@ -226,7 +227,7 @@ class Pswitch:
         self.cmd = [os.path.join(self.build, "pswitchd"), "--pmd-cores", str(DUT_CORE), "--control-core",
                     str(GEN_CORE), "--hugepages", "yes", "--memory", "1024", "--no-restore",
                     "--run-dir", self.run, "--control-socket", os.path.join(self.run, "ctl.sock"),
-                    "--file-prefix", "psw-perf-dut"]
+                    "--file-prefix", "psw-perf-dut"] + PSWITCHD_ARGS
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(200):
             try:
@@ -467,11 +468,14 @@ def main():
     ap.add_argument("--systems", default="testpmd-io,pswitch,ovs-dpdk")
     ap.add_argument("--virtio-args", default="",
                     help="extra virtio-user devargs for the generator's ports (packed_vq=1,in_order=1)")
+    ap.add_argument("--pswitchd-args", default="",
+                    help="extra pswitchd options, e.g. '--emc-entries 32768'")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "RESULTS.md"))
     args = ap.parse_args()
-    global VIRTIO_ARGS
+    global VIRTIO_ARGS, PSWITCHD_ARGS
     VIRTIO_ARGS = args.virtio_args
+    PSWITCHD_ARGS = args.pswitchd_args.split()
     seconds = args.duration or (3 if args.quick else 5)
     warmup = 1 if args.quick else 2
     trial = args.trial if args.trial is not None else (0.5 if args.quick else 2)
