@@ -131,6 +131,21 @@ static int parse_ipv6_prefix(char *s, uint8_t *addr, uint8_t *mask)
 	return 0;
 }
 
+// "02:00:00:00:00:01" or "01:00:00:00:00:00/01:00:00:00:00:00".
+static int parse_mac_masked(char *s, uint8_t *v, uint8_t *m, char *err, size_t elen)
+{
+	char *mask = split_mask(s);
+
+	if (psw_parse_mac(s, v) < 0)
+		return fail(err, elen, "bad MAC address '%s'", s);
+	memset(m, 0xff, 6);
+	if (mask != NULL && psw_parse_mac(mask, m) < 0)
+		return fail(err, elen, "bad MAC mask '%s'", mask);
+	for (int i = 0; i < 6; i++)
+		v[i] &= m[i];
+	return 0;
+}
+
 static int parse_u16_masked(char *s, uint16_t *v, uint16_t *m)
 {
 	char *mask = split_mask(s);
@@ -275,16 +290,9 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 	} else if (strcmp(key, "dl_src") == 0 || strcmp(key, "eth_src") == 0 ||
 		   strcmp(key, "dl_dst") == 0 || strcmp(key, "eth_dst") == 0) {
 		bool src = strstr(key, "src") != NULL;
-		uint8_t *kv = src ? k->dl_src : k->dl_dst, *mv = src ? m->dl_src : m->dl_dst;
-		char *mask = split_mask(val);
 
-		if (psw_parse_mac(val, kv) < 0)
-			return fail(err, elen, "bad MAC address '%s'", val);
-		memset(mv, 0xff, 6);
-		if (mask != NULL && psw_parse_mac(mask, mv) < 0)
-			return fail(err, elen, "bad MAC mask '%s'", mask);
-		for (int i = 0; i < 6; i++)
-			kv[i] &= mv[i];
+		return parse_mac_masked(val, src ? k->dl_src : k->dl_dst, src ? m->dl_src : m->dl_dst,
+			err, elen);
 	} else if (strcmp(key, "dl_vlan") == 0) {
 		if (parse_uint(val, UINT16_MAX, &v) < 0 || (v > 4095 && v != 0xffff))
 			return fail(err, elen, "dl_vlan must be 0 to 4095, or 0xffff for no tag, not '%s'", val);
@@ -328,16 +336,9 @@ static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
 	} else if (strcmp(key, "arp_sha") == 0 || strcmp(key, "nd_sll") == 0 ||
 		   strcmp(key, "arp_tha") == 0 || strcmp(key, "nd_tll") == 0) {
 		bool sender = strcmp(key, "arp_sha") == 0 || strcmp(key, "nd_sll") == 0;
-		uint8_t *kv = sender ? k->arp_sha : k->arp_tha, *mv = sender ? m->arp_sha : m->arp_tha;
-		char *mask = split_mask(val);
 
-		if (psw_parse_mac(val, kv) < 0)
-			return fail(err, elen, "bad MAC address '%s'", val);
-		memset(mv, 0xff, 6);
-		if (mask != NULL && psw_parse_mac(mask, mv) < 0)
-			return fail(err, elen, "bad MAC mask '%s'", mask);
-		for (int i = 0; i < 6; i++)
-			kv[i] &= mv[i];
+		return parse_mac_masked(val, sender ? k->arp_sha : k->arp_tha,
+			sender ? m->arp_sha : m->arp_tha, err, elen);
 	} else if (strcmp(key, "arp_spa") == 0 || strcmp(key, "arp_tpa") == 0) {
 		bool src = strcmp(key, "arp_spa") == 0;
 
