@@ -82,6 +82,31 @@ class FlowSwap(SwitchTest):
         self.assertEqual(got["reordered"], 0)
         self.assertEqual(len(self.sw.flows()), 2002)
 
+    def test_mod_flows_under_traffic_keep_every_packet_and_count(self):
+        # table 0 rewrites the source and jumps; mod-flows flips table 1
+        # between two destinations (and back) while packets stream
+        self.sw.ctl("add-flow", "table=0,priority=100,in_port=a,udp,actions=mod_dl_src:%s,goto_table:1" % SRC_A)
+        self.sw.ctl("add-flow", "table=1,priority=100,udp,actions=mod_dl_dst:%s,output:b" % DST_A)
+        rate, ms = int(20000 / SLOW), 3000
+        p = self.peer(["sleep 200", "stream a %s %d %d" % (frame().hex(), rate, ms)], linger_ms=500)
+        p.start()
+        mods = 0
+        deadline = time.time() + ms / 1000.0
+        while time.time() < deadline:
+            dst = DST_B if mods % 2 == 0 else DST_A
+            self.assertEqual(self.sw.j("mod-flows", "table=1,udp,actions=mod_dl_dst:%s,output:b" % dst)["modified"], 1)
+            mods += 1
+        p.wait()
+        self.assertGreater(mods, 10)
+        sent = p.summary["a"]["tx"]
+        got = p.summary["b"]
+        self.assertEqual(got["rx"], sent, "drops: %s" % self.sw.drops())
+        dsts = {bytes.fromhex(sig)[:6] for sig in got["signatures"]}
+        self.assertEqual(dsts, {bytes.fromhex(DST_A.replace(":", "")), bytes.fromhex(DST_B.replace(":", ""))})
+        # the counters moved with every modification: nothing was lost
+        counts = {f["table"]: f["n_packets"] for f in self.sw.flows()}
+        self.assertEqual(counts, {0: sent, 1: sent})
+
     def test_add_flows_batch_errors_leave_nothing(self):
         path = os.path.join(self.sw.dir, "bad.flows")
         with open(path, "w") as f:
