@@ -674,6 +674,7 @@ class Leaks(CniTest):
                 prev, fds = fds, len(os.listdir("/proc/%d/fd" % pid))
                 time.sleep(0.5)
             samples.append((fds, proc_status(pid, "VmRSS")))
+        print("fds and RSS (kB) after each round:", samples)
         # the first round warms caches and pools; after it, nothing grows
         fds = [s[0] for s in samples]
         self.assertEqual(fds[1], fds[2], samples)
