@@ -140,7 +140,7 @@ static void normal_output(struct pmd *pmd, struct rte_mbuf *m, struct pending_ou
 // L2 switching: learn the source, forward to the known destination or flood
 // within the VLAN. Returns the drop reason when nothing is sent.
 static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
-	struct pending_out *o, struct emc_l2_hint *hint)
+	struct pending_out *o, const struct emc_l2_ref *ref)
 {
 	const struct port_table *ports = pmd->ports;
 	const struct psw_port *in = ports->by_ofport[in_port];
@@ -149,6 +149,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	uint16_t tci = tagged ? rte_be_to_cpu_16(*frame_tci(m)) : 0;
 	uint16_t vlan = tci & PSW_VLAN_VID_MASK;
 	uint32_t version = fdb_version;
+	struct emc_l2_hint *hint = ref != NULL ? ref->slot : NULL;
 	uint16_t out;
 	bool sent = false;
 
@@ -158,7 +159,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 		vlan = in->vlan_tag;
 		tci = vlan;
 	}
-	if (hint != NULL && hint->fdb_version == version &&
+	if (hint != NULL && hint->gen == ref->gen && hint->fdb_version == version &&
 	    hint->learned_sec == (uint16_t)pmd->now_sec) {
 		out = hint->out;
 	} else {
@@ -170,7 +171,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 			e = fdb_lookup(eh->dst_addr.addr_bytes, vlan);
 		out = e != NULL ? e->ofport : EMC_L2_FLOOD;
 		if (hint != NULL)
-			*hint = (struct emc_l2_hint){.fdb_version = version, .out = out,
+			*hint = (struct emc_l2_hint){.fdb_version = version, .out = out, .gen = ref->gen,
 				.learned_sec = (uint16_t)pmd->now_sec};
 	}
 	if (out != EMC_L2_FLOOD) {
@@ -199,7 +200,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 // the chain).
 void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict,
-	struct emc_l2_hint *hint)
+	const struct emc_l2_ref *hint)
 {
 	struct pending_out o = {.valid = false};
 	enum psw_drop_reason reason = verdict != PSW_DROP_NONE ? verdict : PSW_DROP_ACTION;

@@ -9,4 +9,4 @@
 // cache entry.
 void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict,
-	struct emc_l2_hint *hint);
+	const struct emc_l2_ref *hint);

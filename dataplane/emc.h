@@ -28,7 +28,8 @@ struct emc_entry {
 	uint32_t version;   // pipeline version; 0 = empty
 	uint8_t n_chain;
 	uint8_t verdict;    // enum psw_drop_reason of the walk (NO_FLOW: table miss)
-	uint16_t pad;
+	uint16_t gen;       // bumped by each insert: a hint written for an earlier
+	                    // occupant is stale without the insert touching its line
 	const struct psw_flow *chain[EMC_CHAIN];
 };
 
@@ -41,6 +42,14 @@ struct emc_l2_hint {
 	uint32_t fdb_version;  // 0: none
 	uint16_t out;          // the learned port, or EMC_L2_FLOOD
 	uint16_t learned_sec;  // low bits of the second of the last refresh
+	uint16_t gen;          // the entry's gen when written
+	uint16_t pad[3];
+};
+
+// A hint slot and the generation of the entry it belongs to.
+struct emc_l2_ref {
+	struct emc_l2_hint *slot;
+	uint16_t gen;
 };
 
 #define EMC_L2_FLOOD 0xffff
@@ -165,6 +174,6 @@ static inline struct emc_entry *emc_insert(struct emc *emc, const struct psw_flo
 	e->verdict = verdict;
 	for (unsigned i = 0; i < n_chain; i++)
 		e->chain[i] = chain[i];
-	emc_l2_hint(emc, e)->fdb_version = 0;
+	e->gen++;
 	return e;
 }

@@ -93,7 +93,7 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		struct rte_mbuf *m = pkts[i];
 		const struct psw_flow *const *chain;
 		enum psw_drop_reason verdict = verdicts[i];
-		struct emc_l2_hint *hint = NULL;
+		struct emc_l2_ref hint = {NULL, 0};
 		struct emc_entry *e;
 		unsigned n_chain;
 
@@ -127,8 +127,9 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 			tx_enqueue(pmd, chain[0]->only_output, m);
 		} else {
 			if (e != NULL)
-				hint = emc_l2_hint(&pmd->emc, e);
-			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict, hint);
+				hint = (struct emc_l2_ref){emc_l2_hint(&pmd->emc, e), e->gen};
+			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict,
+				hint.slot != NULL ? &hint : NULL);
 		}
 	}
 	flow_count_flush(pmd, &fc);

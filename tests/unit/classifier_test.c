@@ -203,6 +203,18 @@ static void test_emc(void **state)
 		assert_non_null(e);
 		assert_int_equal(e->verdict, PSW_DROP_NO_FLOW);
 	}
+	// a new occupant of a way has a new generation, so a NORMAL hint
+	// written for the one before is stale
+	{
+		struct emc_entry *way = &emc->sets[h1 & emc->set_mask][0];
+		uint16_t gen = way->gen;
+		struct psw_flow_key k4 = k1;
+
+		k4.nw_dst = 9;
+		e = emc_insert(emc, &k4, h1, 2, chain, 1, PSW_DROP_NONE);
+		assert_ptr_equal(e, way);
+		assert_int_not_equal(e->gen, gen);
+	}
 	free(f);
 	free_emc(emc);
 }
