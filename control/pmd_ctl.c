@@ -36,6 +36,10 @@ int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
 				KV_UINT("emc_mb", emc_memory_size(emc_entries) >> 20));
 			return -ENOMEM;
 		}
+		// DPDK hands out fresh memory unwritten (it is zero already): touch
+		// every page now, so that no PMD takes a page fault on its first
+		// use of a cache line, and the memory is resident from the start.
+		memset(emc, 0, emc_memory_size(emc_entries));
 		emc_init(&pmd->emc, emc_entries, emc);
 		pmd->index = i;
 		pmd->lcore = lcores[i];
