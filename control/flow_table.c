@@ -310,6 +310,15 @@ static bool strict_selects(const struct flow_spec *filter, const struct psw_flow
 		(f->cookie & filter->cookie_mask) == (filter->cookie & filter->cookie_mask);
 }
 
+// What del-flows and mod-flows select: flows at least as specific as
+// 'filter', or with 'strict' its exact match and priority.
+static bool filter_selects(const struct flow_spec *filter, bool strict, const struct psw_flow *f)
+{
+	if (strict)
+		return strict_selects(filter, f);
+	return flow_filter_selects(filter, &f->match, &f->mask, f->cookie);
+}
+
 typedef bool (*flow_pred_fn_t)(const struct psw_flow *f, const void *arg);
 
 // Deletes, from the tables selected, every flow 'pred' accepts.
@@ -402,17 +411,15 @@ int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t 
 		for (uint32_t i = 0; i < tables[t].n; i++) {
 			const struct psw_flow *f = tables[t].flows[i];
 
-			if (strict ? !strict_selects(spec, f) :
-				     !flow_filter_selects(spec, &f->match, &f->mask, f->cookie))
+			if (!filter_selects(spec, strict, f))
 				continue;
-			for (unsigned a = 0; a < spec->n_actions; a++) {
-				if (spec->actions[a].type == PSW_ACT_GOTO_TABLE &&
-				    spec->actions[a].table <= t) {
-					ret = psw_errorf(err, elen, -EINVAL,
-						"goto_table:%u in a flow of table %u: it must go to a later table",
-						spec->actions[a].table, t);
-					goto out_undo;
-				}
+			// goto_table is the last action when there is one
+			if (spec->n_actions > 0 && spec->actions[spec->n_actions - 1].type ==
+				PSW_ACT_GOTO_TABLE && spec->actions[spec->n_actions - 1].table <= t) {
+				ret = psw_errorf(err, elen, -EINVAL,
+					"goto_table:%u in a flow of table %u: it must go to a later table",
+					spec->actions[spec->n_actions - 1].table, t);
+				goto out_undo;
 			}
 			if (!changed[t]) {
 				next[t].flows = malloc(tables[t].n * sizeof(*next[t].flows));
@@ -469,9 +476,7 @@ static bool del_pred(const struct psw_flow *f, const void *arg)
 {
 	const struct del_arg *d = arg;
 
-	if (d->strict)
-		return strict_selects(d->filter, f);
-	return flow_filter_selects(d->filter, &f->match, &f->mask, f->cookie);
+	return filter_selects(d->filter, d->strict, f);
 }
 
 int flow_table_del(const struct flow_spec *filter, bool strict)

@@ -25,7 +25,7 @@ int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
 	for (unsigned i = 0; i < n; i++) {
 		int socket = (int)rte_lcore_to_socket_id(lcores[i]);
 		struct pmd *pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE, socket);
-		void *emc = rte_zmalloc_socket("pmd_emc", emc_memory_size(emc_entries),
+		void *emc = rte_malloc_socket("pmd_emc", emc_memory_size(emc_entries),
 			RTE_CACHE_LINE_SIZE, socket);
 
 		if (pmd == NULL || emc == NULL) {
@@ -36,9 +36,10 @@ int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
 				KV_UINT("emc_mb", emc_memory_size(emc_entries) >> 20));
 			return -ENOMEM;
 		}
-		// DPDK hands out fresh memory unwritten (it is zero already): touch
-		// every page now, so that no PMD takes a page fault on its first
-		// use of a cache line, and the memory is resident from the start.
+		// Zeroed here rather than by rte_zmalloc, which leaves fresh memory
+		// unwritten (it is zero already): every page is touched now, so that
+		// no PMD takes a page fault on its first use of a cache line, and the
+		// memory is resident from the start.
 		memset(emc, 0, emc_memory_size(emc_entries));
 		emc_init(&pmd->emc, emc_entries, emc);
 		pmd->index = i;

@@ -135,7 +135,7 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 	json_t *ips;
 	struct flow_spec specs[8 * POD_MAX_IPS + 16];
 	unsigned n = 0;
-	char text[256], addr[64];
+	char text[1024], addr[64];
 	uint8_t m[6];
 	bool v4, security = true;
 	uint64_t cookie = POD_COOKIE(p->ofport);
@@ -161,31 +161,16 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=normal",
 			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport);
 	} else {
-		// IPv6 sources a pod may use besides its own addresses: link-local
+		// IPv6 sources a pod may use: its own addresses and link-local ones
 		// (every IPv6 interface has one; neighbour discovery and router
-		// solicitation come from it) and, before it has any, :: for
-		// duplicate address detection.
-		static const char *const v6_extra[] = {"fe80::/10", "::"};
-		const char *zero_mac = "00:00:00:00:00:00";
+		// solicitation come from it)
+		char v6[POD_MAX_IPS + 1][64];
+		unsigned n_v6 = 0;
 
 		json_array_foreach(ips, i, ip) {
 			parse_ip(json_string_value(ip), addr, sizeof(addr), &v4);
 			if (!v4) {
-				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,"
-					"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW,
-					p->ofport, mac, addr);
-				// neighbour solicitations from it and advertisements
-				// for it, naming the pod's MAC or none
-				for (int z = 0; z < 2; z++) {
-					ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,"
-						"icmpv6_type=135,ipv6_src=%s,nd_sll=%s,actions=normal",
-						(unsigned long long)cookie, POD_PRIO_ND_ALLOW, p->ofport, mac,
-						addr, z ? zero_mac : mac);
-					ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,"
-						"icmpv6_type=136,nd_target=%s,nd_tll=%s,actions=normal",
-						(unsigned long long)cookie, POD_PRIO_ND_ALLOW, p->ofport, mac,
-						addr, z ? zero_mac : mac);
-				}
+				snprintf(v6[n_v6++], sizeof(v6[0]), "%s", addr);
 				continue;
 			}
 			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ip,nw_src=%s,actions=normal",
@@ -194,23 +179,32 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
 				addr, mac);
 		}
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,actions=normal",
-			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, v6_extra[0]);
-		// the MLD report that goes with duplicate address detection
+		snprintf(v6[n_v6++], sizeof(v6[0]), "fe80::/10");
+		for (unsigned k = 0; k < n_v6; k++) {
+			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,"
+				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
+				v6[k]);
+			// neighbour solicitations from it and advertisements for it,
+			// naming the pod's MAC or none
+			for (int z = 0; z < 2; z++) {
+				const char *ll = z ? "00:00:00:00:00:00" : mac;
+
+				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
+					"ipv6_src=%s,nd_sll=%s,actions=normal", (unsigned long long)cookie,
+					POD_PRIO_ND_ALLOW, p->ofport, mac, v6[k], ll);
+				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=136,"
+					"nd_target=%s,nd_tll=%s,actions=normal", (unsigned long long)cookie,
+					POD_PRIO_ND_ALLOW, p->ofport, mac, v6[k], ll);
+			}
+		}
+		// Before it has an address, a pod's duplicate address detection (a
+		// solicitation with no link-layer option) and the MLD report that
+		// goes with it come from ::.
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,ipv6_src=::,icmpv6_type=143,"
 			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
-		for (int z = 0; z < 2; z++) {
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
-				"ipv6_src=%s,nd_sll=%s,actions=normal", (unsigned long long)cookie,
-				POD_PRIO_ND_ALLOW, p->ofport, mac, v6_extra[0], z ? zero_mac : mac);
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=136,"
-				"nd_target=%s,nd_tll=%s,actions=normal", (unsigned long long)cookie,
-				POD_PRIO_ND_ALLOW, p->ofport, mac, v6_extra[0], z ? zero_mac : mac);
-		}
-		// duplicate address detection carries no link-layer option
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
-			"ipv6_src=::,nd_sll=%s,actions=normal", (unsigned long long)cookie,
-			POD_PRIO_ND_ALLOW, p->ofport, mac, zero_mac);
+			"ipv6_src=::,nd_sll=00:00:00:00:00:00,actions=normal", (unsigned long long)cookie,
+			POD_PRIO_ND_ALLOW, p->ofport, mac);
 		// Any other neighbour discovery would poison neighbours' caches; a
 		// pod is no router (advertisements, redirects).
 		for (int t = 134; t <= 137; t++)
