@@ -542,9 +542,11 @@ void port_poll_links(void)
 		bool up;
 
 		if (p->kind == PSW_PORT_VHOST) {
-			up = p->vid >= 0;
+			// the vhost events keep link_up and link_resets themselves
 			c->link_speed = RTE_ETH_SPEED_NUM_10G;
-		} else if (p->kind == PSW_PORT_AFPACKET) {
+			continue;
+		}
+		if (p->kind == PSW_PORT_AFPACKET) {
 			up = afpacket_link_up(p);
 			c->link_speed = RTE_ETH_SPEED_NUM_10G;
 		} else {
@@ -557,6 +559,8 @@ void port_poll_links(void)
 			if (c->link_logged || up)
 				LOG_INFO(1, "port link changed", KV_STR("port", p->name),
 					KV_STR("link", up ? "up" : "down"));
+			if (c->link_logged && up != p->link_up)
+				c->link_resets++;
 			c->link_logged = true;
 			p->link_up = up;
 		}
@@ -568,6 +572,9 @@ json_t *port_show(void)
 	const struct port_table *t = psw_active_ports;
 	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
 	json_t *arr = json_array();
+
+	// what is shown is what the PMDs act on from now: not a poll old
+	port_poll_links();
 
 	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
 		struct psw_port *p = t->by_ofport[t->ofports[i]];
@@ -601,9 +608,10 @@ json_t *port_show(void)
 				"pinned", c->rxq_pin[q] >= 0));
 		}
 		json_array_append_new(arr, json_pack(
-			"{s:s,s:i,s:s,s:s,s:i,s:s,s:I,s:i,s:i,s:o,s:s,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			"{s:s,s:i,s:s,s:s,s:i,s:s,s:I,s:I,s:i,s:i,s:o,s:s,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			"name", p->name, "ofport", p->ofport, "type", c->type, "devargs", c->devargs,
 			"eth_port", p->kind == PSW_PORT_ETHDEV ? p->eth_port : -1, "link", p->link_up ? "up" : "down",
+			"link_resets", (json_int_t)__atomic_load_n(&c->link_resets, __ATOMIC_RELAXED),
 			"link_speed", (json_int_t)c->link_speed, "rxqs", p->nb_rxq, "txqs", p->nb_txq,
 			"rxq_pmds", rxqs, "vlan_mode", p->vlan_mode == PSW_VLAN_ACCESS ? "access" : "trunk",
 			"tag", p->vlan_tag, "stats",

@@ -20,6 +20,9 @@ struct port_ctl {
 	int16_t rxq_pmd[PSW_MAX_RXQ]; // PMD index polling it now, or -1
 	uint64_t link_speed;
 	uint64_t afp_kernel_drops;     // af_packet: the kernel's counter resets when read
+	// Link state changes seen, as Open vSwitch's link_resets. vhost-user
+	// ports count connects and disconnects in the vhost events thread.
+	uint64_t link_resets;
 	bool link_logged;
 };
 
@@ -38,7 +41,8 @@ struct psw_port *port_by_ofport(uint16_t ofport);
 uint16_t port_resolve(const char *name);
 const char *port_name_of(uint16_t ofport);
 
-// Refreshes each port's link state. Called periodically.
+// Refreshes each port's link state. Called periodically, and before the
+// state is shown.
 void port_poll_links(void);
 
 json_t *port_show(void);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "vhost_ctl.h"
 #include "log.h"
+#include "port_ctl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -45,8 +46,14 @@ static int new_device(int vid)
 	pthread_mutex_lock(&registry_lock);
 	p = registry_find(path);
 	if (p != NULL) {
+		struct port_ctl *c = p->ctl;
+
 		p->vhost_qp = vrings / 2;
 		p->vid = vid;
+		// The link follows the connection at once, not at the next poll:
+		// a peer that sends the moment it connects must find the port up.
+		p->link_up = true;
+		__atomic_fetch_add(&c->link_resets, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	if (p == NULL)
@@ -64,10 +71,15 @@ static void destroy_device(int vid)
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) == 0) {
 		pthread_mutex_lock(&registry_lock);
 		p = registry_find(path);
-		if (p != NULL && p->vid == vid)
+		if (p != NULL && p->vid == vid) {
+			struct port_ctl *c = p->ctl;
+
+			p->link_up = false;
 			p->vid = -1;
-		else
+			__atomic_fetch_add(&c->link_resets, 1, __ATOMIC_RELAXED);
+		} else {
 			p = NULL;
+		}
 		pthread_mutex_unlock(&registry_lock);
 	}
 	// The library frees the rings when we return: wait until every PMD

@@ -121,8 +121,8 @@ static void print_show(json_t *r)
 		printf("  %lld %s: %s", i(p, "ofport"), s(p, "name"), s(p, "type"));
 		if (json_object_get(p, "path"))
 			printf(" %s", s(p, "path"));
-		printf(" (%s) link %s, %lld rxq %lld txq, %s", s(p, "devargs"), s(p, "link"),
-			i(p, "rxqs"), i(p, "txqs"), s(p, "vlan_mode"));
+		printf(" (%s) link %s (%lld resets), %lld rxq %lld txq, %s", s(p, "devargs"),
+			s(p, "link"), i(p, "link_resets"), i(p, "rxqs"), i(p, "txqs"), s(p, "vlan_mode"));
 		if (strcmp(s(p, "vlan_mode"), "access") == 0)
 			printf(" tag %lld", i(p, "tag"));
 		print_pod(json_object_get(p, "options"));

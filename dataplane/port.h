@@ -33,7 +33,8 @@ enum psw_vlan_mode {
 
 // Thread-safety: created by the control thread; the fields the PMDs read are
 // constant while the port is published, except 'link_up' (written by the
-// control thread, read racily: a stale value costs one burst). Freed with
+// control thread, or for vhost-user by the vhost events thread as the peer
+// comes and goes; read racily: a stale value costs one burst). Freed with
 // call_rcu after it is taken out of the port table and every rxq set.
 enum psw_port_kind {
 	PSW_PORT_ETHDEV, // any DPDK ethdev: rte_eth_rx_burst / tx_burst

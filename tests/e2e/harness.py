@@ -96,10 +96,12 @@ class Switch:
         return None
 
     def wait_links(self, names, up=True, timeout=20):
+        """Waits for the links of 'names' to be up, or down (a port that is
+        gone counts as down)."""
         deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             ports = {p["name"]: p["link"] for p in self.j("show")["ports"]}
-            if all(ports.get(n) == ("up" if up else "down") for n in names):
+            if all(ports.get(n, "down") == ("up" if up else "down") for n in names):
                 return
             time.sleep(0.05)
         raise AssertionError("links of %s not %s: %s" % (names, "up" if up else "down", ports))
@@ -157,7 +159,8 @@ class Peer:
         LIVE_PEERS.append(self)
 
     def start(self, switch_ports=None):
-        self.switch.wait_links(switch_ports or self.names)
+        self.switch_ports = switch_ports or self.names
+        self.switch.wait_links(self.switch_ports)
         open(self.go, "w").close()
 
     def wait(self, timeout=60):
@@ -170,6 +173,11 @@ class Peer:
         if self.proc.returncode != 0:
             with open(os.path.join(self.out, "peer.log")) as f:
                 raise AssertionError("psw-peer failed: " + f.read())
+        # The switch learns of the peer's exit a moment later: until it has,
+        # its links read up, and the next peer's start() would not wait for
+        # its own connections. A switch that is gone has no links to wait on.
+        if self.switch.alive():
+            self.switch.wait_links(getattr(self, "switch_ports", self.names), up=False)
         with open(os.path.join(self.out, "summary.json")) as f:
             self.summary = json.load(f)
         self.rx = {}

@@ -161,6 +161,8 @@ class Reconnect(SwitchTest):
         second.wait()
         self.assertEqual(second.rx["b"], [f] * 7)
         self.assertEqual(self.sw.port("b")["stats"]["tx_packets"], 12)
+        # two connections, two disconnections, on each port
+        self.assertEqual([self.sw.port(n)["link_resets"] for n in "ab"], [4, 4])
 
     def test_server_mode_takes_a_new_peer(self):
         self.sw.ctl("add-port", "a", "vhost-user")
@@ -172,4 +174,7 @@ class Reconnect(SwitchTest):
             p.start()
             p.wait()
             self.assertEqual(p.rx["b"], [f] * count)
-            self.sw.wait_links(["a", "b"], up=False)
+            # wait() returns once the switch has seen the peer go
+            self.assertEqual([x["link"] for x in self.sw.j("show")["ports"]], ["down", "down"])
+        self.assertEqual(self.sw.port("a")["link_resets"], 4)
+        self.assertIn("link down (4 resets)", self.sw.ctl("show").stdout)
