@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "classifier.h"
 
+#include <rte_prefetch.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,59 @@ static int subtable_fill(struct cls_subtable *st, const struct psw_flow **flows,
 			st->max_priority = flows[i]->priority;
 	}
 	return 0;
+}
+
+// The flow of 'st' whose match equals key's masked words, or NULL.
+static inline const struct psw_flow *subtable_find(const struct cls_subtable *st,
+	const struct psw_flow_key *key, uint32_t h)
+{
+	for (uint32_t idx = h & st->bucket_mask;; idx = (idx + 1) & st->bucket_mask) {
+		const struct cls_entry *e = &st->buckets[idx];
+
+		if (e->n_flows == 0)
+			return NULL;
+		if (e->hash == h && cls_match_words(e->flows[0], key, st))
+			return e->flows[0];
+	}
+}
+
+void cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
+	const uint8_t *idx, unsigned n, const struct psw_flow **best)
+{
+	uint32_t hashes[CLS_BATCH_MAX];
+	uint64_t live;
+
+	for (unsigned j = 0; j < n; j++)
+		best[j] = NULL;
+	if (t == NULL || n == 0)
+		return;
+	live = n >= 64 ? UINT64_MAX : (1ULL << n) - 1;
+	for (uint32_t s = 0; s < t->n_subtables && live != 0; s++) {
+		const struct cls_subtable *st = &t->subtables[s];
+		uint64_t m;
+
+		// subtables come by max_priority descending: a key whose best
+		// outranks this one is decided for good
+		for (m = live; m != 0; m &= m - 1) {
+			unsigned j = (unsigned)__builtin_ctzll(m);
+
+			if (best[j] != NULL && st->max_priority <= best[j]->priority)
+				live &= ~(1ULL << j);
+		}
+		for (m = live; m != 0; m &= m - 1) {
+			unsigned j = (unsigned)__builtin_ctzll(m);
+
+			hashes[j] = cls_hash_words(&keys[idx[j]], st);
+			rte_prefetch0(&st->buckets[hashes[j] & st->bucket_mask]);
+		}
+		for (m = live; m != 0; m &= m - 1) {
+			unsigned j = (unsigned)__builtin_ctzll(m);
+			const struct psw_flow *f = subtable_find(st, &keys[idx[j]], hashes[j]);
+
+			if (f != NULL && (best[j] == NULL || f->priority > best[j]->priority))
+				best[j] = f;
+		}
+	}
 }
 
 struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n)

@@ -95,3 +95,8 @@ void flow_apply_key_mods(const struct psw_flow *f, struct psw_flow_key *key);
 // are still in 'chain') or PSW_DROP_TOO_DEEP.
 enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_flow_key *key,
 	const struct psw_flow **chain, unsigned *n_chain);
+
+// The same walk, from the flows already in 'chain' (at least table 0's): on
+// from the last one's goto_table, if it has one.
+enum psw_drop_reason pipeline_walk_on(const struct psw_pipeline *pl, struct psw_flow_key *key,
+	const struct psw_flow **chain, unsigned *n_chain);

@@ -39,25 +39,37 @@ void flow_apply_key_mods(const struct psw_flow *f, struct psw_flow_key *key)
 	}
 }
 
-enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_flow_key *key,
+enum psw_drop_reason pipeline_walk_on(const struct psw_pipeline *pl, struct psw_flow_key *key,
 	const struct psw_flow **chain, unsigned *n_chain)
 {
-	unsigned table = 0;
-
-	*n_chain = 0;
 	for (;;) {
-		const struct cls_table *t = pl->tables[table];
-		const struct psw_flow *f = t != NULL ? cls_lookup(t, key) : NULL;
+		const struct psw_flow *last = chain[*n_chain - 1];
+		const struct cls_table *t;
+		const struct psw_flow *f;
 
-		if (f == NULL)
-			return PSW_DROP_NO_FLOW;
-		chain[(*n_chain)++] = f;
-		if (f->goto_table == PSW_NO_TABLE)
+		if (last->goto_table == PSW_NO_TABLE)
 			return PSW_DROP_NONE;
 		if (*n_chain == PSW_MAX_CHAIN)
 			return PSW_DROP_TOO_DEEP;
-		if (f->has_key_mods)
-			flow_apply_key_mods(f, key);
-		table = f->goto_table;
+		if (last->has_key_mods)
+			flow_apply_key_mods(last, key);
+		t = pl->tables[last->goto_table];
+		f = t != NULL ? cls_lookup(t, key) : NULL;
+		if (f == NULL)
+			return PSW_DROP_NO_FLOW;
+		chain[(*n_chain)++] = f;
 	}
+}
+
+enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_flow_key *key,
+	const struct psw_flow **chain, unsigned *n_chain)
+{
+	const struct cls_table *t = pl->tables[0];
+	const struct psw_flow *f = t != NULL ? cls_lookup(t, key) : NULL;
+
+	*n_chain = 0;
+	if (f == NULL)
+		return PSW_DROP_NO_FLOW;
+	chain[(*n_chain)++] = f;
+	return pipeline_walk_on(pl, key, chain, n_chain);
 }

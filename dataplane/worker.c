@@ -53,20 +53,69 @@ static inline void count_flows(struct pmd *pmd, struct flow_count *fc,
 	}
 }
 
+_Static_assert(PSW_BURST <= CLS_BATCH_MAX, "a burst's cache misses fit one classifier batch");
+
+// Walks the pipeline for the packets of a burst that missed the exact-match
+// cache, table 0 for all of them at once, and caches what they hit.
+static void classify_misses(struct pmd *pmd, const struct psw_pipeline *pl,
+	const struct psw_flow_key *keys, const uint32_t *hashes, const uint8_t *miss,
+	unsigned n_miss, const struct psw_flow *(*chains)[PSW_MAX_CHAIN], uint8_t *n_chains,
+	uint8_t *verdicts, struct emc_l2_ref *hints)
+{
+	const struct psw_flow *first[PSW_BURST];
+
+	cls_lookup_batch(pl->tables[0], keys, miss, n_miss, first);
+	for (unsigned j = 0; j < n_miss; j++) {
+		unsigned i = miss[j];
+		enum psw_drop_reason verdict = PSW_DROP_NO_FLOW;
+		struct emc_entry *e;
+		unsigned n_chain = 0;
+
+		if (first[j] != NULL) {
+			chains[i][n_chain++] = first[j];
+			if (first[j]->goto_table == PSW_NO_TABLE) {
+				verdict = PSW_DROP_NONE;
+			} else {
+				struct psw_flow_key walk_key = keys[i];
+
+				verdict = pipeline_walk_on(pl, &walk_key, chains[i], &n_chain);
+			}
+		}
+		if (verdict == PSW_DROP_NONE)
+			pmd->stats.cls_hits++;
+		else
+			pmd->stats.cls_misses++;
+		// a packet of the same stream earlier in this burst has cached it
+		e = emc_lookup(&pmd->emc, &keys[i], hashes[i], pl->version);
+		if (e == NULL)
+			e = emc_insert(&pmd->emc, &keys[i], hashes[i], pl->version, chains[i],
+				n_chain, (uint8_t)verdict);
+		n_chains[i] = (uint8_t)n_chain;
+		verdicts[i] = (uint8_t)verdict;
+		if (e != NULL)
+			hints[i] = (struct emc_l2_ref){emc_l2_hint(&pmd->emc, e), e->gen};
+	}
+}
+
+// Three passes over a burst: parse and hash every packet, prefetching its
+// cache set; look every packet up in the exact-match cache, the misses in
+// the classifier together; then count and act on the packets in order.
+// Each packet keeps its own copy of the flows it hit: a cache entry read
+// in the second pass may be replaced by a miss of the same burst.
 void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mbuf **pkts,
 	uint16_t n)
 {
 	const struct psw_pipeline *pl = pmd->pl;
 	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
-	const struct psw_flow *walk[PSW_MAX_CHAIN];
 	struct psw_flow_key keys[PSW_BURST];
+	const struct psw_flow *chains[PSW_BURST][PSW_MAX_CHAIN];
+	struct emc_l2_ref hints[PSW_BURST];
 	uint32_t hashes[PSW_BURST];
-	uint8_t verdicts[PSW_BURST];
+	uint8_t verdicts[PSW_BURST], n_chains[PSW_BURST], miss[PSW_BURST];
 	struct flow_count fc = {.flow = NULL};
+	unsigned n_miss = 0;
 	uint64_t bytes = 0;
 
-	// First pass: parse and hash the whole burst, prefetching ahead, so that
-	// the cache lookups of the second pass find their lines in cache.
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -90,47 +139,46 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		rte_prefetch0(pmd->emc.sets[hashes[i] & pmd->emc.set_mask]);
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const struct psw_flow *const *chain;
-		enum psw_drop_reason verdict = verdicts[i];
-		struct emc_l2_ref hint = {NULL, 0};
 		struct emc_entry *e;
-		unsigned n_chain;
 
-		if (unlikely(verdict != PSW_DROP_NONE)) {
+		n_chains[i] = 0;
+		hints[i].slot = NULL;
+		if (unlikely(verdicts[i] != PSW_DROP_NONE))
+			continue;
+		e = emc_lookup(&pmd->emc, &keys[i], hashes[i], pl->version);
+		if (likely(e != NULL)) {
+			pmd->stats.emc_hits++;
+			n_chains[i] = e->n_chain;
+			verdicts[i] = e->verdict;
+			chains[i][0] = e->chain[0];
+			chains[i][1] = e->chain[1];
+			hints[i] = (struct emc_l2_ref){emc_l2_hint(&pmd->emc, e), e->gen};
+		} else {
+			miss[n_miss++] = (uint8_t)i;
+		}
+	}
+	if (unlikely(n_miss > 0))
+		classify_misses(pmd, pl, keys, hashes, miss, n_miss, chains, n_chains, verdicts,
+			hints);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct psw_flow *const *chain = chains[i];
+		enum psw_drop_reason verdict = verdicts[i];
+		unsigned n_chain = n_chains[i];
+
+		if (unlikely(verdict != PSW_DROP_NONE && n_chain == 0)) {
 			pmd->stats.drops[verdict]++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		e = emc_lookup(&pmd->emc, &keys[i], hashes[i], pl->version);
-		if (likely(e != NULL)) {
-			pmd->stats.emc_hits++;
-			chain = e->chain;
-			n_chain = e->n_chain;
-			verdict = e->verdict;
-		} else {
-			struct psw_flow_key walk_key = keys[i];
-
-			verdict = pipeline_lookup(pl, &walk_key, walk, &n_chain);
-			if (verdict == PSW_DROP_NONE)
-				pmd->stats.cls_hits++;
-			else
-				pmd->stats.cls_misses++;
-			e = emc_insert(&pmd->emc, &keys[i], hashes[i], pl->version, walk, n_chain,
-				(uint8_t)verdict);
-			chain = walk;
-		}
 		count_flows(pmd, &fc, chain, n_chain, m->pkt_len);
 		// the common flow, one output and nothing else, skips the interpreter
 		if (likely(n_chain == 1 && verdict == PSW_DROP_NONE && chain[0]->only_output != 0 &&
-			    chain[0]->only_output != rxq->ofport)) {
+			    chain[0]->only_output != rxq->ofport))
 			tx_enqueue(pmd, chain[0]->only_output, m);
-		} else {
-			if (e != NULL)
-				hint = (struct emc_l2_ref){emc_l2_hint(&pmd->emc, e), e->gen};
+		else
 			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict,
-				hint.slot != NULL ? &hint : NULL);
-		}
+				hints[i].slot != NULL ? &hints[i] : NULL);
 	}
 	flow_count_flush(pmd, &fc);
 	ps->rx_packets += n;

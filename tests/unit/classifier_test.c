@@ -97,6 +97,20 @@ static void test_empty(void **state)
 	(void)state;
 	assert_non_null(t);
 	assert_null(cls_lookup(t, &k));
+	// the batch lookup clears what its caller left in 'best'
+	{
+		struct psw_flow *junk = mk("actions=drop");
+		const struct psw_flow *best[2] = {junk, junk};
+		uint8_t idx[2] = {0, 0};
+
+		cls_lookup_batch(t, &k, idx, 2, best);
+		assert_null(best[0]);
+		assert_null(best[1]);
+		best[0] = junk;
+		cls_lookup_batch(NULL, &k, idx, 1, best);
+		assert_null(best[0]);
+		free(junk);
+	}
 	cls_table_free(t);
 }
 
@@ -152,14 +166,35 @@ static void test_random_against_linear(void **state)
 	}
 	t = cls_table_build((const struct psw_flow *const *)f, N);
 	assert_non_null(t);
-	for (unsigned p = 0; p < PACKETS; p++) {
-		struct psw_flow_key k;
+	for (unsigned p = 0; p < PACKETS; p += CLS_BATCH_MAX) {
+		struct psw_flow_key k[CLS_BATCH_MAX];
+		const struct psw_flow *want[CLS_BATCH_MAX], *best[CLS_BATCH_MAX];
+		uint8_t idx[CLS_BATCH_MAX];
+		unsigned n = 0;
 
-		snprintf(text, sizeof(text), "in_port=%d,%s,nw_src=10.%d.%d.%d,nw_dst=10.%d.%d.%d,tp_src=%d,tp_dst=%d",
-			rand() % 8 + 1, rand() % 2 ? "tcp" : "udp", rand() % 4, rand() % 8, rand() % 255,
-			rand() % 4, rand() % 8, rand() % 255, rand() % 64, rand() % 64);
-		k = pkt(text);
-		assert_ptr_equal(cls_lookup(t, &k), linear(f, N, &k));
+		for (unsigned j = 0; j < CLS_BATCH_MAX; j++) {
+			snprintf(text, sizeof(text), "in_port=%d,%s,nw_src=10.%d.%d.%d,nw_dst=10.%d.%d.%d,tp_src=%d,tp_dst=%d",
+				rand() % 8 + 1, rand() % 2 ? "tcp" : "udp", rand() % 4, rand() % 8, rand() % 255,
+				rand() % 4, rand() % 8, rand() % 255, rand() % 64, rand() % 64);
+			k[j] = pkt(text);
+			want[j] = linear(f, N, &k[j]);
+			assert_ptr_equal(cls_lookup(t, &k[j]), want[j]);
+		}
+		// the batch lookup agrees, for any subset of the keys in any order
+		// (the whole batch every fourth time)
+		for (unsigned j = 0; j < CLS_BATCH_MAX; j++)
+			if (p % (4 * CLS_BATCH_MAX) == 0 || rand() % 2)
+				idx[n++] = (uint8_t)j;
+		for (unsigned j = n; j > 1; j--) {
+			unsigned r = (unsigned)rand() % j;
+			uint8_t x = idx[j - 1];
+
+			idx[j - 1] = idx[r];
+			idx[r] = x;
+		}
+		cls_lookup_batch(t, k, idx, n, best);
+		for (unsigned j = 0; j < n; j++)
+			assert_ptr_equal(best[j], want[idx[j]]);
 	}
 	cls_table_free(t);
 	for (unsigned i = 0; i < N; i++)
