@@ -127,42 +127,64 @@ static struct psw_flow *flow_create(const struct flow_spec *sp)
 	return f;
 }
 
-// Same identity: table, match and priority. The newest of such flows wins.
-static int flow_identity_order(const void *a, const void *b)
+// Of new flows of one identity, the newest first.
+static int fresh_order(const void *a, const void *b)
 {
 	const struct psw_flow *fa = *(const struct psw_flow *const *)a;
 	const struct psw_flow *fb = *(const struct psw_flow *const *)b;
-	int c = memcmp(&fa->mask, &fb->mask, sizeof(fa->mask));
+	int c = cls_flow_order(fa, fb);
 
-	if (c == 0)
-		c = memcmp(&fa->match, &fb->match, sizeof(fa->match));
-	if (c == 0)
-		c = (fa->priority > fb->priority) - (fa->priority < fb->priority);
-	if (c == 0)
-		c = (fa->seq > fb->seq) - (fa->seq < fb->seq);
-	return c;
+	return c != 0 ? c : (fa->seq < fb->seq) - (fa->seq > fb->seq);
 }
 
-static bool same_identity(const struct psw_flow *a, const struct psw_flow *b)
+// The first of old[lo..n) that does not come before 'f' in cls_flow_order.
+static uint32_t lower_bound(const struct psw_flow **old, uint32_t lo, uint32_t n,
+	const struct psw_flow *f)
 {
-	return a->priority == b->priority && flow_key_equal(&a->mask, &b->mask) &&
-		flow_key_equal(&a->match, &b->match);
-}
+	while (lo < n) {
+		uint32_t mid = lo + (n - lo) / 2;
 
-// Keeps, of the flows in 'l' with the same identity, the newest; the others
-// go to 'garbage'.
-static void keep_newest(struct flow_list *l, const struct psw_flow **garbage, uint32_t *n_garbage)
-{
-	uint32_t w = 0;
-
-	qsort(l->flows, l->n, sizeof(*l->flows), flow_identity_order);
-	for (uint32_t r = 0; r < l->n; r++) {
-		if (r + 1 < l->n && same_identity(l->flows[r], l->flows[r + 1]))
-			garbage[(*n_garbage)++] = l->flows[r];
+		if (cls_flow_order(old[mid], f) < 0)
+			lo = mid + 1;
 		else
-			l->flows[w++] = l->flows[r];
+			n = mid;
 	}
-	l->n = w;
+	return lo;
+}
+
+// Merges 'fresh' (n_fresh new flows of one table, in any order) into 'old'
+// (the table's flows, in cls_flow_order) as 'out', in cls_flow_order too, so
+// that the classifier need not sort them: of the flows of one identity the
+// newest stays, the others go to 'garbage'. The new flows find their places
+// by binary search: adding a few flows to a large table reads few of its
+// flows.
+static void merge_flows(const struct psw_flow **old, uint32_t n_old, const struct psw_flow **fresh,
+	uint32_t n_fresh, struct flow_list *out, const struct psw_flow **garbage,
+	uint32_t *n_garbage)
+{
+	uint32_t i = 0;
+
+	qsort(fresh, n_fresh, sizeof(*fresh), fresh_order);
+	out->n = 0;
+	for (uint32_t j = 0; j < n_fresh; j++) {
+		uint32_t at;
+
+		if (j > 0 && cls_flow_order(fresh[j - 1], fresh[j]) == 0) {
+			garbage[(*n_garbage)++] = fresh[j]; // an older one of this batch
+			continue;
+		}
+		at = lower_bound(old, i, n_old, fresh[j]);
+		if (at > i)
+			memcpy(&out->flows[out->n], &old[i], (at - i) * sizeof(*old));
+		out->n += at - i;
+		i = at;
+		if (i < n_old && cls_flow_order(old[i], fresh[j]) == 0)
+			garbage[(*n_garbage)++] = old[i++];
+		out->flows[out->n++] = fresh[j];
+	}
+	if (n_old > i)
+		memcpy(&out->flows[out->n], &old[i], (n_old - i) * sizeof(*old));
+	out->n += n_old - i;
 }
 
 // Publishes new contents for the tables marked in 'changed': 'next' holds
@@ -185,7 +207,7 @@ static int publish(bool *changed, struct flow_list *next, const struct psw_flow 
 		pl->tables[t] = NULL;
 		if (next[t].n == 0)
 			continue;
-		pl->tables[t] = cls_table_build(next[t].flows, next[t].n);
+		pl->tables[t] = cls_table_build(next[t].flows, next[t].n, old->tables[t]);
 		if (pl->tables[t] == NULL)
 			goto out_free_tables;
 	}
@@ -225,67 +247,76 @@ static int flows_install(const struct flow_spec *specs, unsigned n, bool replace
 	size_t elen)
 {
 	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
+	const struct psw_flow **made = malloc((n ? n : 1) * sizeof(*made));
+	const struct psw_flow **fresh = malloc((n ? n : 1) * sizeof(*fresh));
 	bool changed[PSW_MAX_TABLES] = {false};
-	uint32_t per_table[PSW_MAX_TABLES] = {0}, kept[PSW_MAX_TABLES] = {0};
+	uint32_t per_table[PSW_MAX_TABLES] = {0}, base[PSW_MAX_TABLES], fill[PSW_MAX_TABLES];
 	const struct psw_flow **garbage = NULL;
-	uint32_t n_garbage = 0, g_cap = n + 1;
+	uint32_t n_made = 0, n_garbage = 0, g_cap = n + 1, start = 0;
 	unsigned i, t;
 	int ret = -ENOMEM;
 
 	snprintf(err, elen, "out of memory");
-	if (next == NULL)
-		return -ENOMEM;
+	if (next == NULL || made == NULL || fresh == NULL)
+		goto out_free;
 	for (i = 0; i < n; i++) {
 		changed[specs[i].table_id] = true;
 		per_table[specs[i].table_id]++;
 	}
+	// 'fresh' holds each table's new flows together, table after table
 	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		base[t] = fill[t] = start;
+		start += per_table[t];
 		changed[t] |= replace && tables[t].n > 0;
 		if (!changed[t])
 			continue;
-		kept[t] = replace ? 0 : tables[t].n;
-		next[t].flows = malloc((kept[t] + per_table[t] + 1) * sizeof(*next[t].flows));
+		next[t].flows = malloc(((replace ? 0 : tables[t].n) + per_table[t] + 1) *
+			sizeof(*next[t].flows));
 		if (next[t].flows == NULL)
 			goto out_free;
-		if (kept[t] > 0)
-			memcpy(next[t].flows, tables[t].flows, kept[t] * sizeof(*next[t].flows));
-		next[t].n = kept[t];
 		g_cap += tables[t].n;
 	}
 	garbage = malloc(g_cap * sizeof(*garbage));
 	if (garbage == NULL)
 		goto out_free;
-	for (t = 0; replace && t < PSW_MAX_TABLES; t++)
-		for (uint32_t r = 0; r < tables[t].n; r++)
-			garbage[n_garbage++] = tables[t].flows[r];
 	for (i = 0; i < n; i++) {
 		struct psw_flow *f = flow_create(&specs[i]);
 
 		if (f == NULL) {
 			snprintf(err, elen, "out of memory for flow %u", i + 1);
-			goto out_free_new;
+			goto out_free;
 		}
-		next[f->table_id].flows[next[f->table_id].n++] = f;
+		made[n_made++] = f;
+		fresh[fill[f->table_id]++] = f;
 	}
+	for (t = 0; replace && t < PSW_MAX_TABLES; t++)
+		for (uint32_t r = 0; r < tables[t].n; r++)
+			garbage[n_garbage++] = tables[t].flows[r];
 	for (t = 0; t < PSW_MAX_TABLES; t++)
 		if (changed[t])
-			keep_newest(&next[t], garbage, &n_garbage);
+			merge_flows(tables[t].flows, replace ? 0 : tables[t].n, fresh + base[t],
+				per_table[t], &next[t], garbage, &n_garbage);
+	// publish frees the lists whatever happens, and on success the garbage
 	ret = publish(changed, next, garbage, n_garbage);
-	if (ret < 0)
+	if (ret < 0) {
 		snprintf(err, elen, "out of memory building flow tables");
+		for (i = 0; i < n_made; i++)
+			flow_free(made[i]);
+	}
 	free(garbage);
+	free(fresh);
+	free(made);
 	free(next);
 	return ret;
 
-out_free_new:
-	// the flows this call created follow the ones it kept
-	for (t = 0; t < PSW_MAX_TABLES; t++)
-		for (uint32_t r = kept[t]; changed[t] && r < next[t].n; r++)
-			flow_free(next[t].flows[r]);
 out_free:
-	for (t = 0; t < PSW_MAX_TABLES; t++)
+	for (i = 0; i < n_made; i++)
+		flow_free(made[i]);
+	for (t = 0; t < PSW_MAX_TABLES && next != NULL; t++)
 		free(next[t].flows);
 	free(garbage);
+	free(fresh);
+	free(made);
 	free(next);
 	return ret;
 }
@@ -321,8 +352,28 @@ static bool filter_selects(const struct flow_spec *filter, bool strict, const st
 
 typedef bool (*flow_pred_fn_t)(const struct psw_flow *f, const void *arg);
 
-// Deletes, from the tables selected, every flow 'pred' accepts.
-static int delete_where(int only_table, flow_pred_fn_t pred, const void *arg)
+// The range of table t's flows that a filter may select: all of them, or for
+// a strict filter (not NULL) the one of its identity, found by binary search
+// rather than by reading every flow of the table.
+static void candidates(unsigned t, const struct flow_spec *strict, uint32_t *lo, uint32_t *hi)
+{
+	struct psw_flow probe;
+
+	*lo = 0;
+	*hi = tables[t].n;
+	if (strict == NULL || tables[t].n == 0)
+		return;
+	flow_key_mask(&probe.match, &strict->match, &strict->mask);
+	probe.mask = strict->mask;
+	probe.priority = strict->priority;
+	*lo = lower_bound(tables[t].flows, 0, tables[t].n, &probe);
+	*hi = *lo < tables[t].n && cls_flow_order(tables[t].flows[*lo], &probe) == 0 ? *lo + 1 : *lo;
+}
+
+// Deletes, from the tables selected, every flow 'pred' accepts; with
+// 'strict', only among the flows of that filter's identity.
+static int delete_where(int only_table, const struct flow_spec *strict, flow_pred_fn_t pred,
+	const void *arg)
 {
 	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
 	bool changed[PSW_MAX_TABLES] = {false};
@@ -337,10 +388,14 @@ static int delete_where(int only_table, flow_pred_fn_t pred, const void *arg)
 		return -ENOMEM;
 	}
 	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
+		const struct psw_flow **flows = tables[t].flows;
+		uint32_t lo, hi, n_before = n_garbage;
+
 		if ((only_table >= 0 && (unsigned)only_table != t) || tables[t].n == 0)
 			continue;
-		for (uint32_t i = 0; i < tables[t].n; i++) {
-			if (!pred(tables[t].flows[i], arg))
+		candidates(t, strict, &lo, &hi);
+		for (uint32_t i = lo; i < hi; i++) {
+			if (!pred(flows[i], arg))
 				continue;
 			if (!changed[t]) {
 				changed[t] = true;
@@ -349,19 +404,23 @@ static int delete_where(int only_table, flow_pred_fn_t pred, const void *arg)
 					ret = -ENOMEM;
 					goto out_free;
 				}
-				if (i > 0)
-					memcpy(next[t].flows, tables[t].flows, i * sizeof(*next[t].flows));
+				memcpy(next[t].flows, flows, i * sizeof(*flows));
 				next[t].n = i;
 			}
-			garbage[n_garbage++] = tables[t].flows[i];
+			garbage[n_garbage++] = flows[i];
 		}
-		if (changed[t]) {
-			// second pass keeps the rest in order
-			next[t].n = 0;
-			for (uint32_t i = 0; i < tables[t].n; i++)
-				if (!pred(tables[t].flows[i], arg))
-					next[t].flows[next[t].n++] = tables[t].flows[i];
+		if (!changed[t])
+			continue;
+		// keep the others, in order: what lies between the deleted ones,
+		// then what follows the range
+		for (uint32_t i = next[t].n, g = n_before; i < hi; i++) {
+			if (g < n_garbage && flows[i] == garbage[g])
+				g++;
+			else
+				next[t].flows[next[t].n++] = flows[i];
 		}
+		memcpy(&next[t].flows[next[t].n], &flows[hi], (tables[t].n - hi) * sizeof(*flows));
+		next[t].n += tables[t].n - hi;
 	}
 	ret = n_garbage == 0 ? 0 : publish(changed, next, garbage, n_garbage);
 	if (ret == 0)
@@ -408,7 +467,12 @@ int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t 
 	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
 		if (spec->has_table && spec->table_id != t)
 			continue;
-		for (uint32_t i = 0; i < tables[t].n; i++) {
+		uint32_t lo, hi;
+
+		if (tables[t].n == 0)
+			continue;
+		candidates(t, strict ? spec : NULL, &lo, &hi);
+		for (uint32_t i = lo; i < hi; i++) {
 			const struct psw_flow *f = tables[t].flows[i];
 
 			if (!filter_selects(spec, strict, f))
@@ -483,7 +547,8 @@ int flow_table_del(const struct flow_spec *filter, bool strict)
 {
 	struct del_arg d = {.filter = filter, .strict = strict};
 
-	return delete_where(filter->has_table ? filter->table_id : -1, del_pred, &d);
+	return delete_where(filter->has_table ? filter->table_id : -1, strict ? filter : NULL,
+		del_pred, &d);
 }
 
 void flow_stats_sum(const struct psw_flow *f, uint64_t *packets, uint64_t *bytes,
@@ -525,7 +590,7 @@ void flow_table_expire(void)
 		for (uint32_t i = 0; i < tables[t].n && !any; i++)
 			any = expired_pred(tables[t].flows[i], now);
 	if (any) {
-		int n = delete_where(-1, expired_pred, now);
+		int n = delete_where(-1, NULL, expired_pred, now);
 
 		if (n > 0)
 			LOG_INFO(2, "flows expired", KV_INT("count", n));

@@ -7,20 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Orders flows by mask, then masked match, then priority descending: each run
-// of one mask becomes a subtable, each run of one match a bucket.
-static int flow_order(const void *a, const void *b)
+int cls_flow_order(const struct psw_flow *a, const struct psw_flow *b)
 {
-	const struct psw_flow *fa = *(const struct psw_flow *const *)a;
-	const struct psw_flow *fb = *(const struct psw_flow *const *)b;
-	int c = memcmp(&fa->mask, &fb->mask, sizeof(fa->mask));
+	int c = memcmp(&a->mask, &b->mask, sizeof(a->mask));
 
 	if (c != 0)
 		return c;
-	c = memcmp(&fa->match, &fb->match, sizeof(fa->match));
+	c = memcmp(&a->match, &b->match, sizeof(a->match));
 	if (c != 0)
 		return c;
-	return (fa->priority < fb->priority) - (fa->priority > fb->priority);
+	return (a->priority < b->priority) - (a->priority > b->priority);
+}
+
+static int flow_order(const void *a, const void *b)
+{
+	return cls_flow_order(*(const struct psw_flow *const *)a,
+		*(const struct psw_flow *const *)b);
 }
 
 static int subtable_order(const void *a, const void *b)
@@ -28,6 +30,14 @@ static int subtable_order(const void *a, const void *b)
 	const struct cls_subtable *sa = a, *sb = b;
 
 	return (sa->max_priority < sb->max_priority) - (sa->max_priority > sb->max_priority);
+}
+
+static int subtable_mask_order(const void *a, const void *b)
+{
+	const struct cls_subtable *sa = *(const struct cls_subtable *const *)a;
+	const struct cls_subtable *sb = *(const struct cls_subtable *const *)b;
+
+	return memcmp(&sa->mask, &sb->mask, sizeof(sa->mask));
 }
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -39,10 +49,31 @@ static uint32_t pow2_at_least(uint32_t n)
 	return p;
 }
 
-static int subtable_fill(struct cls_subtable *st, const struct psw_flow **flows, uint32_t n)
+static void store_put(struct cls_store *store)
 {
+	if (store == NULL || --store->refs > 0)
+		return;
+	free(store->buckets);
+	free(store->flows);
+	free(store);
+}
+
+// Fills 'st' from the 'n' flows of one mask, in cls_flow_order.
+static int subtable_fill(struct cls_subtable *st, const struct psw_flow *const *run, uint32_t n)
+{
+	struct cls_store *store = calloc(1, sizeof(*store));
+	const struct psw_flow **flows;
 	uint32_t n_keys = 0, i, j;
 
+	if (store == NULL)
+		return -ENOMEM;
+	store->refs = 1;
+	store->n_flows = n;
+	st->store = store;
+	store->flows = flows = malloc(n * sizeof(*flows));
+	if (flows == NULL)
+		return -ENOMEM;
+	memcpy(flows, run, n * sizeof(*flows));
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && flow_key_equal(&flows[j]->match, &flows[i]->match); j++)
 			;
@@ -54,7 +85,7 @@ static int subtable_fill(struct cls_subtable *st, const struct psw_flow **flows,
 		if (st->mask.w[w] != 0)
 			st->words[st->n_words++] = (uint8_t)w;
 	st->bucket_mask = pow2_at_least(n_keys * 2) - 1;
-	st->buckets = calloc(st->bucket_mask + 1, sizeof(*st->buckets));
+	st->buckets = store->buckets = calloc(st->bucket_mask + 1, sizeof(*st->buckets));
 	if (st->buckets == NULL)
 		return -ENOMEM;
 	st->max_priority = INT32_MIN;
@@ -71,6 +102,39 @@ static int subtable_fill(struct cls_subtable *st, const struct psw_flow **flows,
 			st->max_priority = flows[i]->priority;
 	}
 	return 0;
+}
+
+// The subtable of 'old' (sorted by mask) whose flows are the 'run' of
+// 'flows' that starts at 'i': the same pointers, where 'flows' holds no other
+// flow of that mask. Compares pointers, mostly: a change that touches one
+// subtable of a large table should not read every flow of the others.
+static const struct cls_subtable *find_same(const struct cls_subtable *const *old, uint32_t n_old,
+	const struct psw_flow *const *flows, uint32_t n, uint32_t i)
+{
+	uint32_t lo = 0, hi = n_old;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(&old[mid]->mask, &flows[i]->mask, sizeof(flows[i]->mask));
+
+		if (c == 0) {
+			const struct cls_store *st = old[mid]->store;
+
+			if (st->n_flows > n - i ||
+			    memcmp(st->flows, &flows[i], st->n_flows * sizeof(*flows)) != 0)
+				return NULL;
+			// the run ends where the old one did
+			if (i + st->n_flows < n &&
+			    flow_key_equal(&flows[i + st->n_flows]->mask, &flows[i]->mask))
+				return NULL;
+			return old[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 // The flow of 'st' whose match equals key's masked words, or NULL.
@@ -126,38 +190,98 @@ void cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys
 	}
 }
 
-struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n)
+// The end of the run of flows that share flows[i]'s mask, each in order
+// after the one before it; 'sorted' turns false when one is not.
+static uint32_t run_end(const struct psw_flow *const *flows, uint32_t n, uint32_t i, bool *sorted)
+{
+	uint32_t j;
+
+	for (j = i + 1; j < n && flow_key_equal(&flows[j]->mask, &flows[i]->mask); j++)
+		if (cls_flow_order(flows[j - 1], flows[j]) > 0)
+			*sorted = false;
+	return j;
+}
+
+// Splits 'flows' into runs of one mask, reusing what 'old' holds of them.
+// Returns false when 'flows' turns out not to be in cls_flow_order (runs
+// would be split up): the caller sorts them and tries again, which succeeds.
+static bool split_runs(const struct psw_flow *const *flows, uint32_t n,
+	const struct cls_subtable *const *old, uint32_t n_old, uint32_t *starts, uint32_t *n_runs,
+	const struct cls_subtable **same)
+{
+	bool sorted = true;
+	uint32_t i, j;
+
+	*n_runs = 0;
+	for (i = 0; i < n; i = j) {
+		if (i > 0 && cls_flow_order(flows[i - 1], flows[i]) > 0)
+			return false;
+		same[*n_runs] = find_same(old, n_old, flows, n, i);
+		j = same[*n_runs] != NULL ? i + same[*n_runs]->store->n_flows :
+			run_end(flows, n, i, &sorted);
+		if (!sorted)
+			return false;
+		starts[(*n_runs)++] = i;
+	}
+	starts[*n_runs] = n;
+	return true;
+}
+
+struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n,
+	const struct cls_table *prev)
 {
 	struct cls_table *t = calloc(1, sizeof(*t));
-	uint32_t i, j, s = 0;
+	uint32_t n_old = prev != NULL ? prev->n_subtables : 0, n_runs = 0, s = 0;
+	const struct cls_subtable **old = malloc((n_old + 1) * sizeof(*old));
+	const struct cls_subtable **same = malloc((n + 1) * sizeof(*same));
+	uint32_t *starts = malloc((n + 1) * sizeof(*starts));
+	const struct psw_flow **sorted = NULL;
 
-	if (t == NULL)
-		return NULL;
-	t->n_flows = n;
-	t->flows = malloc((n ? n : 1) * sizeof(*t->flows));
-	if (t->flows == NULL)
+	if (t == NULL || old == NULL || same == NULL || starts == NULL)
 		goto out_free;
-	if (n > 0)
-		memcpy(t->flows, flows, n * sizeof(*flows));
-	qsort(t->flows, n, sizeof(*t->flows), flow_order);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && flow_key_equal(&t->flows[j]->mask, &t->flows[i]->mask); j++)
-			;
-		t->n_subtables++;
+	t->n_flows = n;
+	for (uint32_t i = 0; i < n_old; i++)
+		old[i] = &prev->subtables[i];
+	qsort(old, n_old, sizeof(*old), subtable_mask_order);
+	if (!split_runs(flows, n, old, n_old, starts, &n_runs, same)) {
+		// callers keep their flows in order; anything else is sorted here
+		sorted = malloc((n ? n : 1) * sizeof(*sorted));
+		if (sorted == NULL)
+			goto out_free;
+		memcpy(sorted, flows, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), flow_order);
+		flows = sorted;
+		split_runs(flows, n, old, n_old, starts, &n_runs, same);
 	}
-	t->subtables = calloc(t->n_subtables ? t->n_subtables : 1, sizeof(*t->subtables));
+	t->subtables = calloc(n_runs ? n_runs : 1, sizeof(*t->subtables));
 	if (t->subtables == NULL)
 		goto out_free;
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && flow_key_equal(&t->flows[j]->mask, &t->flows[i]->mask); j++)
-			;
-		if (subtable_fill(&t->subtables[s++], &t->flows[i], j - i) < 0)
+	for (s = 0; s < n_runs; s++) {
+		if (same[s] != NULL) {
+			t->subtables[s] = *same[s];
+			same[s]->store->refs++;
+		} else if (subtable_fill(&t->subtables[s], &flows[starts[s]],
+				starts[s + 1] - starts[s]) < 0) {
+			s++;
 			goto out_free;
+		}
 	}
+	t->n_subtables = n_runs;
 	qsort(t->subtables, t->n_subtables, sizeof(*t->subtables), subtable_order);
+	free(old);
+	free(same);
+	free(starts);
+	free(sorted);
 	return t;
 
 out_free:
+	// the subtables not reached hold no store
+	if (t != NULL)
+		t->n_subtables = s;
+	free(old);
+	free(same);
+	free(starts);
+	free(sorted);
 	cls_table_free(t);
 	errno = ENOMEM;
 	return NULL;
@@ -168,8 +292,7 @@ void cls_table_free(struct cls_table *t)
 	if (t == NULL)
 		return;
 	for (uint32_t s = 0; t->subtables != NULL && s < t->n_subtables; s++)
-		free(t->subtables[s].buckets);
+		store_put(t->subtables[s].store);
 	free(t->subtables);
-	free(t->flows);
 	free(t);
 }

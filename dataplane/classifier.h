@@ -16,25 +16,47 @@ struct cls_entry {
 	const struct psw_flow **flows; // same masked match, priority descending
 };
 
+// A subtable's flows and buckets, shared by the versions of a table that
+// hold the same flows of that mask: a change rebuilds only the subtables
+// whose flows it changes. Control thread only ('refs' is no atomic).
+struct cls_store {
+	uint32_t refs;
+	uint32_t n_flows;
+	const struct psw_flow **flows; // by masked match, priority descending
+	struct cls_entry *buckets;
+};
+
 struct cls_subtable {
 	struct psw_flow_key mask;
 	int32_t max_priority;
 	uint32_t bucket_mask;
 	uint8_t n_words;              // the key words the mask uses, hashed and
 	uint8_t words[PSW_KEY_WORDS]; // compared; the others are all wildcards
-	struct cls_entry *buckets;
+	struct cls_entry *buckets;    // store->buckets, one pointer nearer
+	struct cls_store *store;
 };
 
 struct cls_table {
 	uint32_t n_flows;
 	uint32_t n_subtables;
-	const struct psw_flow **flows; // all flows, grouped by subtable
 	struct cls_subtable *subtables; // max_priority descending
 };
 
-// Builds a table of the 'n' flows (matches already masked). Returns NULL with
+// The order a table keeps its flows in: by mask, then masked match, then
+// priority descending. Two flows that compare equal have the same identity
+// (mask, match and priority): one replaces the other.
+int cls_flow_order(const struct psw_flow *a, const struct psw_flow *b);
+
+// Builds a table of the 'n' flows (matches already masked, no two of the same
+// identity), fastest when they come in cls_flow_order. 'prev' (may be NULL)
+// is the table this one replaces: its subtables whose flows are the same
+// pointers are shared, not built again, so that a change costs what the
+// subtables it touches hold rather than the whole table. Returns NULL with
 // errno set on allocation failure. Control thread only.
-struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n);
+struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n,
+	const struct cls_table *prev);
+// Drops the table's references to its subtables' storage. Control thread
+// only, once no reader can still hold the table.
 void cls_table_free(struct cls_table *t);
 
 static inline uint32_t cls_hash_words(const struct psw_flow_key *key,

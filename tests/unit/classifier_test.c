@@ -66,7 +66,7 @@ static void test_priorities_and_masks(void **state)
 		mk("priority=25,in_port=1,tcp,tp_dst=80,actions=drop"),
 		mk("priority=24,in_port=1,tcp,tp_dst=80,actions=drop"), // same match, lower priority
 	};
-	struct cls_table *t = cls_table_build((const struct psw_flow *const *)f, RTE_DIM(f));
+	struct cls_table *t = cls_table_build((const struct psw_flow *const *)f, RTE_DIM(f), NULL);
 	struct psw_flow_key k;
 
 	(void)state;
@@ -91,7 +91,7 @@ static void test_priorities_and_masks(void **state)
 
 static void test_empty(void **state)
 {
-	struct cls_table *t = cls_table_build(NULL, 0);
+	struct cls_table *t = cls_table_build(NULL, 0, NULL);
 	struct psw_flow_key k = pkt("in_port=1");
 
 	(void)state;
@@ -131,6 +131,44 @@ static const struct psw_flow *linear(struct psw_flow **f, unsigned n, const stru
 	return best;
 }
 
+// A flow of one of five mask shapes, of priority 'prio', matching random
+// values of the ranges random_packet draws from.
+static struct psw_flow *random_flow(unsigned prio, unsigned shape)
+{
+	char text[256];
+
+	switch (shape) {
+	case 0:
+		snprintf(text, sizeof(text), "priority=%u,in_port=%d,actions=drop", prio, rand() % 8 + 1);
+		break;
+	case 1:
+		snprintf(text, sizeof(text), "priority=%u,ip,nw_dst=10.%d.%d.0/24,actions=drop", prio,
+			rand() % 4, rand() % 8);
+		break;
+	case 2:
+		snprintf(text, sizeof(text), "priority=%u,tcp,tp_dst=%d,actions=drop", prio, rand() % 64);
+		break;
+	case 3:
+		snprintf(text, sizeof(text), "priority=%u,in_port=%d,udp,nw_src=10.%d.0.0/16,tp_src=%d,actions=drop",
+			prio, rand() % 8 + 1, rand() % 4, rand() % 64);
+		break;
+	default:
+		snprintf(text, sizeof(text), "priority=%u,ip,nw_dst=10.%d.0.0/16,actions=drop", prio,
+			rand() % 4);
+	}
+	return mk(text);
+}
+
+static struct psw_flow_key random_packet(void)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "in_port=%d,%s,nw_src=10.%d.%d.%d,nw_dst=10.%d.%d.%d,tp_src=%d,tp_dst=%d",
+		rand() % 8 + 1, rand() % 2 ? "tcp" : "udp", rand() % 4, rand() % 8, rand() % 255,
+		rand() % 4, rand() % 8, rand() % 255, rand() % 64, rand() % 64);
+	return pkt(text);
+}
+
 // Many random flows over several masks, unique priorities: the classifier
 // must agree with a linear scan on every packet.
 static void test_random_against_linear(void **state)
@@ -138,33 +176,12 @@ static void test_random_against_linear(void **state)
 	enum { N = 3000, PACKETS = 20000 };
 	struct psw_flow **f = calloc(N, sizeof(*f));
 	struct cls_table *t;
-	char text[256];
 
 	(void)state;
 	srand(42);
-	for (unsigned i = 0; i < N; i++) {
-		switch (rand() % 5) {
-		case 0:
-			snprintf(text, sizeof(text), "priority=%u,in_port=%d,actions=drop", i, rand() % 8 + 1);
-			break;
-		case 1:
-			snprintf(text, sizeof(text), "priority=%u,ip,nw_dst=10.%d.%d.0/24,actions=drop", i,
-				rand() % 4, rand() % 8);
-			break;
-		case 2:
-			snprintf(text, sizeof(text), "priority=%u,tcp,tp_dst=%d,actions=drop", i, rand() % 64);
-			break;
-		case 3:
-			snprintf(text, sizeof(text), "priority=%u,in_port=%d,udp,nw_src=10.%d.0.0/16,tp_src=%d,actions=drop",
-				i, rand() % 8 + 1, rand() % 4, rand() % 64);
-			break;
-		default:
-			snprintf(text, sizeof(text), "priority=%u,ip,nw_dst=10.%d.0.0/16,actions=drop", i,
-				rand() % 4);
-		}
-		f[i] = mk(text);
-	}
-	t = cls_table_build((const struct psw_flow *const *)f, N);
+	for (unsigned i = 0; i < N; i++)
+		f[i] = random_flow(i, (unsigned)rand() % 5);
+	t = cls_table_build((const struct psw_flow *const *)f, N, NULL);
 	assert_non_null(t);
 	for (unsigned p = 0; p < PACKETS; p += CLS_BATCH_MAX) {
 		struct psw_flow_key k[CLS_BATCH_MAX];
@@ -173,10 +190,7 @@ static void test_random_against_linear(void **state)
 		unsigned n = 0;
 
 		for (unsigned j = 0; j < CLS_BATCH_MAX; j++) {
-			snprintf(text, sizeof(text), "in_port=%d,%s,nw_src=10.%d.%d.%d,nw_dst=10.%d.%d.%d,tp_src=%d,tp_dst=%d",
-				rand() % 8 + 1, rand() % 2 ? "tcp" : "udp", rand() % 4, rand() % 8, rand() % 255,
-				rand() % 4, rand() % 8, rand() % 255, rand() % 64, rand() % 64);
-			k[j] = pkt(text);
+			k[j] = random_packet();
 			want[j] = linear(f, N, &k[j]);
 			assert_ptr_equal(cls_lookup(t, &k[j]), want[j]);
 		}
@@ -200,6 +214,72 @@ static void test_random_against_linear(void **state)
 	for (unsigned i = 0; i < N; i++)
 		free(f[i]);
 	free(f);
+}
+
+static int by_cls_order(const void *a, const void *b)
+{
+	return cls_flow_order(*(const struct psw_flow *const *)a, *(const struct psw_flow *const *)b);
+}
+
+static unsigned count_shared(const struct cls_table *a, const struct cls_table *b)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < a->n_subtables; i++)
+		for (uint32_t j = 0; j < b->n_subtables; j++)
+			n += a->subtables[i].store == b->subtables[j].store;
+	return n;
+}
+
+// A table built from its predecessor shares the subtables whose flows did
+// not change, builds the others, and answers as a table built afresh would,
+// also once its predecessor is freed.
+static void test_rebuild_shares_unchanged_subtables(void **state)
+{
+	enum { N = 2000, ADDED = 50, PACKETS = 5000 };
+	struct psw_flow **f = calloc(N + ADDED, sizeof(*f)), **g = calloc(N + ADDED, sizeof(*g));
+	struct cls_table *t1, *t2, *t3;
+	unsigned n = 0;
+
+	(void)state;
+	srand(7);
+	for (unsigned i = 0; i < N; i++)
+		f[i] = random_flow(i, i % 5);
+	qsort(f, N, sizeof(*f), by_cls_order);
+	t1 = cls_table_build((const struct psw_flow *const *)f, N, NULL);
+	assert_non_null(t1);
+	assert_int_equal(t1->n_subtables, 5);
+	// the next version: shape 2 loses every other flow, shape 4 gains some
+	for (unsigned i = 0; i < N; i++)
+		if (f[i]->priority % 10 != 2)
+			g[n++] = f[i];
+	assert_int_not_equal(n, N);
+	for (unsigned i = 0; i < ADDED; i++)
+		g[n++] = random_flow(N + i, 4);
+	// given out of order: the build sorts what it is given
+	t2 = cls_table_build((const struct psw_flow *const *)g, n, t1);
+	assert_non_null(t2);
+	assert_int_equal(count_shared(t1, t2), 3);
+	// the same flows again, in order: everything shared
+	qsort(g, n, sizeof(*g), by_cls_order);
+	t3 = cls_table_build((const struct psw_flow *const *)g, n, t2);
+	assert_non_null(t3);
+	assert_int_equal(count_shared(t2, t3), 5);
+	cls_table_free(t1);
+	cls_table_free(t2);
+	for (unsigned p = 0; p < PACKETS; p++) {
+		struct psw_flow_key k = random_packet();
+
+		assert_ptr_equal(cls_lookup(t3, &k), linear(g, n, &k));
+	}
+	cls_table_free(t3);
+	for (unsigned i = 0; i < n; i++)
+		if (g[i]->priority >= N)
+			free(g[i]);
+	for (unsigned i = 0; i < N; i++)
+		free(f[i]);
+	free(f);
+	free(g);
 }
 
 static void test_emc(void **state)
@@ -266,7 +346,7 @@ static void test_ipv6(void **state)
 		mk("priority=40,ip,nw_dst=10.0.0.0/8,actions=drop"),
 		mk("priority=50,ipv6,ipv6_src=fd00:10:244:2::/64,ipv6_dst=fd00:10:244:1::/64,actions=drop"),
 	};
-	struct cls_table *t = cls_table_build((const struct psw_flow *const *)f, RTE_DIM(f));
+	struct cls_table *t = cls_table_build((const struct psw_flow *const *)f, RTE_DIM(f), NULL);
 	struct emc *emc = new_emc();
 	struct psw_flow_key k1, k2;
 	const struct psw_flow *chain[1];
@@ -307,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_priorities_and_masks),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_random_against_linear),
+		cmocka_unit_test(test_rebuild_shares_unchanged_subtables),
 		cmocka_unit_test(test_emc),
 		cmocka_unit_test(test_ipv6),
 	};
