@@ -402,6 +402,8 @@ def measure(system, scenario, seconds, warmup, work, build, trial, resolution="2
     running = True
     gen = Generator(work, build, system.socks, server=server_gen, streams=streams, size=size)
     result = {"install_s": getattr(system, "install_s", None)}
+    if scenario == "wildcard":
+        result["change_ms"] = flow_change_ms(system)
     try:
         gen.start("--warmup", str(warmup), "--duration", str(seconds))
         # the generator waits for its links, then warms up: clear the
@@ -435,6 +437,22 @@ def measure(system, scenario, seconds, warmup, work, build, trial, resolution="2
         if running:
             system.stop()
     return result
+
+
+def flow_change_ms(system, n=10):
+    """Median milliseconds to add one flow to the installed ones, and to
+    delete it again (--strict), each through the switch's CLI as an operator
+    would run it: the CLI's own start is part of both systems' figure."""
+    add, delete = [], []
+    for i in range(n):
+        flow = "priority=600,udp,nw_src=172.30.0.%d,tp_dst=9" % i
+        t = time.time()
+        system.add_flow(flow)
+        add.append(1e3 * (time.time() - t))
+        t = time.time()
+        system.del_flow_strict(flow)
+        delete.append(1e3 * (time.time() - t))
+    return statistics.median(add), statistics.median(delete)
 
 
 def updates_under_load(system, gen, ndr_mpps, seconds, per_second=200):
@@ -650,6 +668,11 @@ def write_results(args, results, seconds, warmup, trial):
     ow = results.get(("wildcard", "ovs-dpdk"))
     if ow and ow.get("install_s"):
         extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])
+    changes = ["%s %.1f / %.1f ms" % (name, r["change_ms"][0], r["change_ms"][1])
+               for name, r in (("pswitch", pw), ("Open vSwitch", ow)) if r and r.get("change_ms")]
+    if changes:
+        extra.append("- One flow added to the 100,000 and deleted again (`add-flow`, `del-flows --strict`; "
+                     "median of 10, each command's own start included): %s." % ", ".join(changes))
     sweep = sorted({int(k[0].split("-")[1]) for k in results if k[0].startswith("sweep-")})
     if sweep:
         extra += ["", "Flow-count sweep (flat-out Mpps):", "",
