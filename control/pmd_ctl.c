@@ -212,7 +212,7 @@ json_t *pmd_ctl_stats(void)
 		for (unsigned r = 0; r < PSW_DROP_REASON_COUNT; r++)
 			dropped += d.drops[r];
 		json_array_append_new(arr, json_pack(
-			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:I}",
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
 			"pmd", i, "core", psw_pmds[i]->lcore,
 			"packets", (json_int_t)d.rx_packets, "dropped", (json_int_t)dropped,
 			"emc_hits", (json_int_t)d.emc_hits, "classifier_hits", (json_int_t)d.cls_hits,
@@ -220,6 +220,8 @@ json_t *pmd_ctl_stats(void)
 			"idle_cycles", (json_int_t)d.idle_cycles, "iterations", (json_int_t)d.iterations,
 			"cycles_per_packet", d.rx_packets ? (double)d.busy_cycles / (double)d.rx_packets : 0.0,
 			"emc_hit_ratio", lookups ? (double)d.emc_hits / (double)lookups : 0.0,
+			"subtables_per_lookup", d.cls_hits + d.cls_misses ?
+				(double)d.cls_probes / (double)(d.cls_hits + d.cls_misses) : 0.0,
 			"idle_ratio", total_cycles ? (double)d.idle_cycles / (double)total_cycles : 1.0,
 			"busy_ratio", total_cycles ? (double)d.busy_cycles / (double)total_cycles : 0.0,
 			"packets_per_busy_iteration", d.busy_iterations ?

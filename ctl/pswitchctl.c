@@ -170,6 +170,8 @@ static void print_pmd_stats(json_t *r)
 			100.0 * d(p, "emc_hit_ratio"), i(p, "emc_entries"));
 		printf("  classifier hits: %lld\n  classifier misses: %lld\n",
 			i(p, "classifier_hits"), i(p, "misses"));
+		printf("  subtables searched per classifier lookup (table 0): %.1f\n",
+			d(p, "subtables_per_lookup"));
 		printf("  busy cycles: %lld (%.1f%%)\n  idle cycles: %lld (%.1f%%)\n",
 			i(p, "busy_cycles"), 100.0 * d(p, "busy_ratio"), i(p, "idle_cycles"),
 			100.0 * d(p, "idle_ratio"));

@@ -151,16 +151,16 @@ static inline const struct psw_flow *subtable_find(const struct cls_subtable *st
 	}
 }
 
-void cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
+uint32_t cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
 	const uint8_t *idx, unsigned n, const struct psw_flow **best)
 {
-	uint32_t hashes[CLS_BATCH_MAX];
+	uint32_t hashes[CLS_BATCH_MAX], probes = 0;
 	uint64_t live;
 
 	for (unsigned j = 0; j < n; j++)
 		best[j] = NULL;
 	if (t == NULL || n == 0)
-		return;
+		return 0;
 	live = n >= 64 ? UINT64_MAX : (1ULL << n) - 1;
 	for (uint32_t s = 0; s < t->n_subtables && live != 0; s++) {
 		const struct cls_subtable *st = &t->subtables[s];
@@ -174,6 +174,7 @@ void cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys
 			if (best[j] != NULL && st->max_priority <= best[j]->priority)
 				live &= ~(1ULL << j);
 		}
+		probes += (uint32_t)__builtin_popcountll(live);
 		for (m = live; m != 0; m &= m - 1) {
 			unsigned j = (unsigned)__builtin_ctzll(m);
 
@@ -188,6 +189,7 @@ void cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys
 				best[j] = f;
 		}
 	}
+	return probes;
 }
 
 // The end of the run of flows that share flows[i]'s mask, each in order

@@ -87,9 +87,10 @@ static inline bool cls_match_words(const struct psw_flow *f, const struct psw_fl
 // cls_lookup would. Each subtable is probed for every key still undecided
 // before the next subtable: the hashes first, prefetching their buckets, then
 // the compares, so that the cache misses of a burst overlap instead of
-// following one another (Open vSwitch's dpcls does the same).
+// following one another (Open vSwitch's dpcls does the same). Returns the
+// number of subtables searched, summed over the keys.
 #define CLS_BATCH_MAX 64
-void cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
+uint32_t cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
 	const uint8_t *idx, unsigned n, const struct psw_flow **best);
 
 // Returns the highest-priority flow matching 'key', or NULL.

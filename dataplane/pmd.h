@@ -37,6 +37,7 @@ struct pmd_stats {
 	uint64_t emc_hits;
 	uint64_t cls_hits;     // classifier lookups that found a flow
 	uint64_t cls_misses;   // classifier lookups that missed a table
+	uint64_t cls_probes;   // subtables searched by the table-0 lookups of cache misses
 	uint64_t learn_queued;
 	uint64_t learn_dropped; // learn ring full
 	uint64_t drops[PSW_DROP_REASON_COUNT];

@@ -64,7 +64,7 @@ static void classify_misses(struct pmd *pmd, const struct psw_pipeline *pl,
 {
 	const struct psw_flow *first[PSW_BURST];
 
-	cls_lookup_batch(pl->tables[0], keys, miss, n_miss, first);
+	pmd->stats.cls_probes += cls_lookup_batch(pl->tables[0], keys, miss, n_miss, first);
 	for (unsigned j = 0; j < n_miss; j++) {
 		unsigned i = miss[j];
 		enum psw_drop_reason verdict = PSW_DROP_NO_FLOW;

@@ -43,6 +43,9 @@ class PortToPort(SwitchTest):
         self.assertEqual(stats["packets"], 15)
         self.assertEqual(stats["dropped"], 0)
         self.assertEqual(stats["classifier_hits"] + stats["emc_hits"], 15)
+        # both flows have one mask: each classifier lookup searched one subtable
+        self.assertGreater(stats["classifier_hits"], 0)
+        self.assertEqual(stats["subtables_per_lookup"], 1.0)
 
     def test_no_flow_is_a_counted_drop(self):
         self.sw.ctl("add-flow", "in_port=a,tcp,actions=output:b")

@@ -84,6 +84,18 @@ static void test_priorities_and_masks(void **state)
 	assert_ptr_equal(cls_lookup(t, &k), f[2]);
 	k = pkt("in_port=1,tcp,nw_dst=10.1.2.3,tp_dst=80");
 	assert_ptr_equal(cls_lookup(t, &k), f[3]);
+	// subtables searched: the first (priority 40) decides the second key;
+	// the first key finds its flow in the last of the six
+	{
+		struct psw_flow_key two[2] = {pkt("in_port=2,arp"), k};
+		const struct psw_flow *best[2];
+		uint8_t idx[2] = {0, 1};
+
+		assert_int_equal(t->n_subtables, 6);
+		assert_int_equal(cls_lookup_batch(t, two, idx, 2, best), 6 + 1);
+		assert_ptr_equal(best[0], f[4]);
+		assert_ptr_equal(best[1], f[3]);
+	}
 	cls_table_free(t);
 	for (unsigned i = 0; i < RTE_DIM(f); i++)
 		free(f[i]);
