@@ -724,9 +724,12 @@ and Open vSwitch pay the same copies, so the switches' own work separates them
 by less than the machine's noise on single streams. With many streams and
 rules, the exact-match cache decides: pswitch's (262,144 entries per PMD by
 default, `--emc-entries`) holds 100,000 streams each way; beyond it (a
-million streams) every packet takes the 20-subtable classifier, where Open
-vSwitch's megaflow cache, whose masks its prefix tracking keeps coarse, still
-covers the streams with one lookup.
+million streams) every packet takes the 20-subtable classifier, which looks
+up the misses of a burst together, prefetching each subtable's buckets for
+all of them before comparing (as Open vSwitch's dpcls does), while Open
+vSwitch's megaflow cache, whose masks its prefix tracking keeps coarse,
+covers the streams with few subtable lookups. `pswitchctl pmd-stats` shows
+the subtables searched per classifier lookup.
 
 What the issue's targets need and this machine shows: "1.5x Open vSwitch"
 (p2p) and "2x Open vSwitch's NORMAL" assume Open vSwitch spends 1.5 to 2 times
