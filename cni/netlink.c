@@ -17,7 +17,9 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
+#include <linux/if_link.h>
 #include <netlink/route/route.h>
 
 static struct nl_sock *nl_open(void)
@@ -91,6 +93,31 @@ static int link_up(struct nl_sock *sk, const char *name)
 	}
 	rtnl_link_set_flags(change, IFF_UP);
 	ret = rtnl_link_change(sk, link, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return ret;
+}
+
+// Makes the kernel derive the interface's IPv6 link-local address from its
+// MAC (EUI-64), whatever the namespace's defaults say (stable_secret would
+// make it random): port security lets a pod send from that one link-local
+// address only, so that no pod can answer for another's.
+static int link_local_from_mac(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *link = NULL, *change;
+	int ret;
+
+	ret = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (ret < 0)
+		return ret;
+	change = rtnl_link_alloc();
+	if (change == NULL) {
+		rtnl_link_put(link);
+		return -NLE_NOMEM;
+	}
+	ret = rtnl_link_inet6_set_addr_gen_mode(change, IN6_ADDR_GEN_MODE_EUI64);
+	if (ret >= 0)
+		ret = rtnl_link_change(sk, link, change, 0);
 	rtnl_link_put(change);
 	rtnl_link_put(link);
 	return ret;
@@ -307,6 +334,16 @@ int netns_configure(int nsfd, const char *ifname, const struct cni_addrs *a,
 		cni_fail(e, CNI_ERR_NETLINK, "cannot turn checksum and segmentation offload off on %s: %s",
 			ifname, strerror(-nlret));
 		goto out;
+	}
+	// before the link comes up, when the kernel makes the address; a
+	// namespace without IPv6 refuses, which only matters to an IPv6 pod
+	nlret = link_local_from_mac(sk, ifname);
+	for (unsigned i = 0; nlret < 0 && i < a->n_ips; i++) {
+		if (!a->ips[i].v4) {
+			cni_fail(e, CNI_ERR_NETLINK, "cannot make %s's IPv6 link-local address from its MAC: %s",
+				ifname, nl_geterror(nlret));
+			goto out;
+		}
 	}
 	nlret = link_up(sk, ifname);
 	if (nlret < 0) {

@@ -161,9 +161,11 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=normal",
 			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport);
 	} else {
-		// IPv6 sources a pod may use: its own addresses and link-local ones
-		// (every IPv6 interface has one; neighbour discovery and router
-		// solicitation come from it)
+		// IPv6 sources a pod may use: its own addresses and the link-local
+		// address its MAC makes (EUI-64, as Open vSwitch's OVN allows;
+		// pswitch-cni sets kernel pods to make it so). Every IPv6 interface
+		// has one, and neighbour discovery and router solicitation come from
+		// it; any other link-local source could be another pod's.
 		char v6[POD_MAX_IPS + 1][64];
 		unsigned n_v6 = 0;
 
@@ -179,7 +181,9 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
 				addr, mac);
 		}
-		snprintf(v6[n_v6++], sizeof(v6[0]), "fe80::/10");
+		snprintf(v6[n_v6++], sizeof(v6[0]), "fe80::%x:%x:%x:%x",
+			(unsigned)((m[0] ^ 2) << 8 | m[1]), (unsigned)(m[2] << 8 | 0xff),
+			(unsigned)(0xfe00 | m[3]), (unsigned)(m[4] << 8 | m[5]));
 		for (unsigned k = 0; k < n_v6; k++) {
 			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,"
 				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,

@@ -2,6 +2,7 @@
 """pswitch-cni through the CNI protocol, run as a runtime runs it: every verb,
 every kind of bad input, and the packets of the pods it attaches."""
 
+import ipaddress
 import json
 import os
 import stat
@@ -42,6 +43,33 @@ sendp(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::99", dst="ff02::
 sendp(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::99", dst="ff02::1") / ICMPv6ND_RA(),
       iface="eth0", verbose=0)
 """
+
+
+# From inside a pod: an unsolicited neighbour advertisement from our own
+# link-local address argv[2] claiming another pod's link-local argv[3] for
+# our MAC argv[1].
+NA_LINK_LOCAL = """
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, sendp
+mac, own, victim = sys.argv[1], sys.argv[2], sys.argv[3]
+sendp(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src=own, dst="ff02::1") /
+      ICMPv6ND_NA(tgt=victim, R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=mac), iface="eth0", verbose=0)
+"""
+
+
+# From inside a pod: an echo request from our MAC argv[1] to argv[2], from
+# address argv[3] to argv[4].
+ECHO6_SEND = """
+import sys
+from scapy.all import Ether, IPv6, ICMPv6EchoRequest, sendp
+sendp(Ether(src=sys.argv[1], dst=sys.argv[2]) / IPv6(src=sys.argv[3], dst=sys.argv[4]) /
+      ICMPv6EchoRequest(), iface="eth0", verbose=0)
+"""
+
+
+def eui64_link_local(mac):
+    b = bytes.fromhex(mac.replace(":", ""))
+    return str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + bytes([b[0] ^ 2]) + b[1:3] + b"\xff\xfe" + b[3:]))
 
 
 # From inside a pod: an ARP reply for our own address argv[2] sent from our
@@ -164,12 +192,16 @@ class KernelPods(CniTest):
             self.assertIn(v6, [a["local"] for a in link["addr_info"]])
             port = self.sw.port(r.json["interfaces"][0]["name"])
             self.assertEqual(port["options"]["ips"], addrs)
-            pods.append((ns, v6, port["name"]))
-        (ns1, ip1, port1), (ns2, ip2, _) = pods
+            # the kernel made the link-local address from the MAC
+            mac = json.loads(ns.run("ip", "-j", "link", "show", "eth0").stdout)[0]["address"]
+            self.assertIn(eui64_link_local(mac), [a["local"] for a in link["addr_info"]])
+            pods.append((ns, v6, port["name"], mac))
+        (ns1, ip1, port1, mac1), (ns2, ip2, _, mac2) = pods
         # the pod's own IPv6 address, its link-local one and :: each have a flow
         matches = [f["match"] for f in self.sw.flows() if "in_port=%s," % port1 in f["match"]]
         self.assertTrue(any("ipv6_src=%s" % ip1 in m for m in matches), matches)
-        self.assertTrue(any("ipv6_src=fe80::/10" in m for m in matches), matches)
+        self.assertTrue(any("ipv6_src=%s," % eui64_link_local(mac1) in m for m in matches), matches)
+        self.assertFalse(any("fe80::/10" in m for m in matches), matches)
         self.assertTrue(any("ipv6_src=::," in m and "icmpv6_type=135" in m for m in matches), matches)
         self.assertTrue(any("nd_target=%s" % ip1 in m and "icmpv6_type=136" in m for m in matches), matches)
         # neighbour discovery and ping6 pass between the pods (DAD may still
@@ -180,18 +212,23 @@ class KernelPods(CniTest):
         nd_allowed = sum(f["n_packets"] for f in self.sw.flows() if f["priority"] == 110)
         self.assertGreater(nd_allowed, 0)
         # advertising another pod's address, or being a router: dropped
-        mac1 = json.loads(ns1.run("ip", "-j", "link", "show", "eth0").stdout)[0]["address"]
         ns1.run(PY, "-c", ND_SEND, mac1, ip2, check=True)
         drops = {f["match"].split("icmpv6_type=")[1]: f["n_packets"] for f in self.sw.flows()
                  if f["priority"] == 105 and "in_port=%s," % port1 in f["match"]}
         self.assertEqual((drops["136"], drops["134"]), (1, 1), drops)
-        # an IPv6 address that is not the pod's: nothing from it passes
-        ns1.run("ip", "-6", "addr", "add", "fd00:78::bad/64", "dev", "eth0", "nodad")
+        # ... also another pod's link-local address, from our own
+        ns1.run(PY, "-c", NA_LINK_LOCAL, mac1, eui64_link_local(mac1), eui64_link_local(mac2), check=True)
+        drops = {f["match"].split("icmpv6_type=")[1]: f["n_packets"] for f in self.sw.flows()
+                 if f["priority"] == 105 and "in_port=%s," % port1 in f["match"]}
+        self.assertEqual(drops["136"], 2, drops)
+        # link-local to link-local passes; from a link-local address that is
+        # not the one its MAC makes, nothing does
+        ok = any(ns1.run("busybox", "ping", "-6", "-c", "1", "-W", "2", eui64_link_local(mac2) + "%eth0",
+                         check=False).returncode == 0 for _ in range(3))
+        self.assertTrue(ok, "pod 1 cannot reach pod 2's link-local address")
         before = self.sw.drops()["action_drop"]
-        ok = ns1.run("busybox", "ping", "-6", "-c", "2", "-W", "1", "-I", "fd00:78::bad", ip2,
-                     check=False).returncode == 0
-        self.assertFalse(ok)
-        self.assertGreater(self.sw.drops()["action_drop"], before)
+        ns1.run(PY, "-c", ECHO6_SEND, mac1, mac2, "fe80::bad", eui64_link_local(mac2), check=True)
+        self.assertEqual(self.sw.drops()["action_drop"], before + 1)
 
     def test_pod_ports_by_hand_and_in_show(self):
         sh("ip", "link", "add", "pswhand0", "type", "veth", "peer", "name", "pswhand1")
