@@ -189,16 +189,22 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
 				v6[k]);
 			// neighbour solicitations from it and advertisements for it,
-			// naming the pod's MAC or none
+			// naming the pod's MAC or none; an advertisement comes from
+			// the address it advertises or from the link-local one (the
+			// last in v6)
 			for (int z = 0; z < 2; z++) {
 				const char *ll = z ? "00:00:00:00:00:00" : mac;
 
 				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
 					"ipv6_src=%s,nd_sll=%s,actions=normal", (unsigned long long)cookie,
 					POD_PRIO_ND_ALLOW, p->ofport, mac, v6[k], ll);
-				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=136,"
-					"nd_target=%s,nd_tll=%s,actions=normal", (unsigned long long)cookie,
-					POD_PRIO_ND_ALLOW, p->ofport, mac, v6[k], ll);
+				const char *na_src[2] = {v6[k], v6[n_v6 - 1]};
+
+				for (unsigned j = 0; j < (k == n_v6 - 1 ? 1u : 2u); j++)
+					ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,"
+						"icmpv6_type=136,ipv6_src=%s,nd_target=%s,nd_tll=%s,actions=normal",
+						(unsigned long long)cookie, POD_PRIO_ND_ALLOW, p->ofport, mac,
+						na_src[j], v6[k], ll);
 			}
 		}
 		// Before it has an address, a pod's duplicate address detection (a

@@ -45,9 +45,8 @@ sendp(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::99", dst="ff02::
 """
 
 
-# From inside a pod: an unsolicited neighbour advertisement from our own
-# link-local address argv[2] claiming another pod's link-local argv[3] for
-# our MAC argv[1].
+# From inside a pod: an unsolicited neighbour advertisement from address
+# argv[2] claiming argv[3] for our MAC argv[1].
 NA_LINK_LOCAL = """
 import sys
 from scapy.all import Ether, IPv6, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, sendp
@@ -216,11 +215,13 @@ class KernelPods(CniTest):
         drops = {f["match"].split("icmpv6_type=")[1]: f["n_packets"] for f in self.sw.flows()
                  if f["priority"] == 105 and "in_port=%s," % port1 in f["match"]}
         self.assertEqual((drops["136"], drops["134"]), (1, 1), drops)
-        # ... also another pod's link-local address, from our own
+        # ... also another pod's link-local address, from our own; and our
+        # own address, from another pod's
         ns1.run(PY, "-c", NA_LINK_LOCAL, mac1, eui64_link_local(mac1), eui64_link_local(mac2), check=True)
+        ns1.run(PY, "-c", NA_LINK_LOCAL, mac1, ip2, ip1, check=True)
         drops = {f["match"].split("icmpv6_type=")[1]: f["n_packets"] for f in self.sw.flows()
                  if f["priority"] == 105 and "in_port=%s," % port1 in f["match"]}
-        self.assertEqual(drops["136"], 2, drops)
+        self.assertEqual(drops["136"], 3, drops)
         # link-local to link-local passes; from a link-local address that is
         # not the one its MAC makes, nothing does
         ok = any(ns1.run("busybox", "ping", "-6", "-c", "1", "-W", "2", eui64_link_local(mac2) + "%eth0",
@@ -235,11 +236,13 @@ class KernelPods(CniTest):
         self.sw.ctl("add-port", "hand", "af_packet", "iface=pswhand0", "mac=02:00:00:00:aa:01",
                     "ips=10.1.0.5/24,10.1.1.5/24,fd00::5/64")
         flows = [f for f in self.sw.flows() if "in_port=hand" in f["match"]]
-        # per IPv4 address IP and ARP, per IPv6 address one and four for
-        # neighbour discovery; link-local (one, four for neighbour
-        # discovery), DAD and MLD from ::, four drops of router and neighbour
-        # messages, and the drop of everything else
-        self.assertEqual(len(flows), 2 * 2 + 5 + 5 + 2 + 4 + 1)
+        # per IPv4 address IP and ARP, per IPv6 address one and six for
+        # neighbour discovery (solicitations from it, advertisements of it
+        # from it or from link-local, each naming the MAC or none);
+        # link-local (one, four for neighbour discovery), DAD and MLD from ::,
+        # four drops of router and neighbour messages, and the drop of
+        # everything else
+        self.assertEqual(len(flows), 2 * 2 + 7 + 5 + 2 + 4 + 1)
         self.assertEqual({f["cookie"] for f in flows}, {0x5053570000000000 | self.sw.port("hand")["ofport"]})
         fdb = self.sw.j("fdb-show")["entries"]
         self.assertEqual([(e["mac"], e["port"], e["static"]) for e in fdb], [("02:00:00:00:aa:01", "hand", True)])
