@@ -78,7 +78,8 @@ static int ethtool_off(const char *ifname, uint32_t cmd)
 	return psw_if_ioctl(ifname, SIOCETHTOOL, &ifr);
 }
 
-static int link_up(struct nl_sock *sk, const char *name)
+// Applies 'edit' to a change of link 'name' and sends it.
+static int link_modify(struct nl_sock *sk, const char *name, int (*edit)(struct rtnl_link *change))
 {
 	struct rtnl_link *link = NULL, *change;
 	int ret;
@@ -91,11 +92,28 @@ static int link_up(struct nl_sock *sk, const char *name)
 		rtnl_link_put(link);
 		return -NLE_NOMEM;
 	}
-	rtnl_link_set_flags(change, IFF_UP);
-	ret = rtnl_link_change(sk, link, change, 0);
+	ret = edit(change);
+	if (ret >= 0)
+		ret = rtnl_link_change(sk, link, change, 0);
 	rtnl_link_put(change);
 	rtnl_link_put(link);
 	return ret;
+}
+
+static int edit_up(struct rtnl_link *change)
+{
+	rtnl_link_set_flags(change, IFF_UP);
+	return 0;
+}
+
+static int link_up(struct nl_sock *sk, const char *name)
+{
+	return link_modify(sk, name, edit_up);
+}
+
+static int edit_eui64(struct rtnl_link *change)
+{
+	return rtnl_link_inet6_set_addr_gen_mode(change, IN6_ADDR_GEN_MODE_EUI64);
 }
 
 // Makes the kernel derive the interface's IPv6 link-local address from its
@@ -104,23 +122,7 @@ static int link_up(struct nl_sock *sk, const char *name)
 // address only, so that no pod can answer for another's.
 static int link_local_from_mac(struct nl_sock *sk, const char *name)
 {
-	struct rtnl_link *link = NULL, *change;
-	int ret;
-
-	ret = rtnl_link_get_kernel(sk, 0, name, &link);
-	if (ret < 0)
-		return ret;
-	change = rtnl_link_alloc();
-	if (change == NULL) {
-		rtnl_link_put(link);
-		return -NLE_NOMEM;
-	}
-	ret = rtnl_link_inet6_set_addr_gen_mode(change, IN6_ADDR_GEN_MODE_EUI64);
-	if (ret >= 0)
-		ret = rtnl_link_change(sk, link, change, 0);
-	rtnl_link_put(change);
-	rtnl_link_put(link);
-	return ret;
+	return link_modify(sk, name, edit_eui64);
 }
 
 int veth_create(int nsfd, const char *host, const char *ifname, const uint8_t mac[6],
