@@ -137,20 +137,6 @@ static const struct cls_subtable *find_same(const struct cls_subtable *const *ol
 	return NULL;
 }
 
-// The flow of 'st' whose match equals key's masked words, or NULL.
-static inline const struct psw_flow *subtable_find(const struct cls_subtable *st,
-	const struct psw_flow_key *key, uint32_t h)
-{
-	for (uint32_t idx = h & st->bucket_mask;; idx = (idx + 1) & st->bucket_mask) {
-		const struct cls_entry *e = &st->buckets[idx];
-
-		if (e->n_flows == 0)
-			return NULL;
-		if (e->hash == h && cls_match_words(e->flows[0], key, st))
-			return e->flows[0];
-	}
-}
-
 uint32_t cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
 	const uint8_t *idx, unsigned n, const struct psw_flow **best)
 {
@@ -183,7 +169,7 @@ uint32_t cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *
 		}
 		for (m = live; m != 0; m &= m - 1) {
 			unsigned j = (unsigned)__builtin_ctzll(m);
-			const struct psw_flow *f = subtable_find(st, &keys[idx[j]], hashes[j]);
+			const struct psw_flow *f = cls_subtable_find(st, &keys[idx[j]], hashes[j]);
 
 			if (f != NULL && (best[j] == NULL || f->priority > best[j]->priority))
 				best[j] = f;

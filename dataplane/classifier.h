@@ -93,6 +93,21 @@ static inline bool cls_match_words(const struct psw_flow *f, const struct psw_fl
 uint32_t cls_lookup_batch(const struct cls_table *t, const struct psw_flow_key *keys,
 	const uint8_t *idx, unsigned n, const struct psw_flow **best);
 
+// The flow of 'st' whose match equals key's masked words (hashed as 'h'),
+// or NULL: the highest-priority flow of that match.
+static inline const struct psw_flow *cls_subtable_find(const struct cls_subtable *st,
+	const struct psw_flow_key *key, uint32_t h)
+{
+	for (uint32_t idx = h & st->bucket_mask;; idx = (idx + 1) & st->bucket_mask) {
+		const struct cls_entry *e = &st->buckets[idx];
+
+		if (e->n_flows == 0)
+			return NULL;
+		if (e->hash == h && cls_match_words(e->flows[0], key, st))
+			return e->flows[0];
+	}
+}
+
 // Returns the highest-priority flow matching 'key', or NULL.
 static inline const struct psw_flow *cls_lookup(const struct cls_table *t,
 	const struct psw_flow_key *key)
@@ -101,22 +116,13 @@ static inline const struct psw_flow *cls_lookup(const struct cls_table *t,
 
 	for (uint32_t s = 0; s < t->n_subtables; s++) {
 		const struct cls_subtable *st = &t->subtables[s];
-		uint32_t h, idx;
+		const struct psw_flow *f;
 
 		if (best != NULL && st->max_priority <= best->priority)
 			break;
-		h = cls_hash_words(key, st);
-		for (idx = h & st->bucket_mask;; idx = (idx + 1) & st->bucket_mask) {
-			const struct cls_entry *e = &st->buckets[idx];
-
-			if (e->n_flows == 0)
-				break;
-			if (e->hash == h && cls_match_words(e->flows[0], key, st)) {
-				if (best == NULL || e->flows[0]->priority > best->priority)
-					best = e->flows[0];
-				break;
-			}
-		}
+		f = cls_subtable_find(st, key, cls_hash_words(key, st));
+		if (f != NULL && (best == NULL || f->priority > best->priority))
+			best = f;
 	}
 	return best;
 }
