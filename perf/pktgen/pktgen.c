@@ -2,7 +2,8 @@
 // pswitch-pktgen: a DPDK traffic generator that attaches to a switch the way
 // a DPDK pod does (virtio-user on vhost-user sockets) and measures rate,
 // loss, reordering, duplication and latency. Every frame carries its
-// stream, a sequence number and its transmit time.
+// stream, and (all of them by default, one in --sample N) a sequence number
+// and its transmit time.
 //
 //   pswitch-pktgen --port PATH[,server][,mac=M][,peer=M] ... [options]
 //   pswitch-pktgen --ring-loopback ...   (two ports joined by rings)
@@ -28,12 +29,14 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
 #define MAX_PORTS 8
 #define BURST 32
 #define MAGIC 0x5057u // "PW"
+#define MAGIC_UNSTAMPED 0x5055u // "PU": counted, not sequenced or timed
 #define SEQ_WINDOW (1u << 20) // duplicates are recognized this far back
 
 // 16 bytes after the UDP header fit in a 64-byte frame.
@@ -59,6 +62,7 @@ struct gen_port {
 	bool has_mac, has_peer;
 	uint16_t eth;
 	bool tx, rx;
+	struct rte_mempool *tx_pool; // frames it sent before wait there to be sent again
 	uint64_t sent, tx_retries;
 	uint64_t received, rx_bytes, foreign; // foreign: frames without our stamp
 	struct rx_stream from[MAX_PORTS];
@@ -75,6 +79,7 @@ static volatile bool quit;
 static unsigned opt_size = 64;
 static bool opt_imix;
 static uint32_t opt_flows = 1;
+static uint32_t opt_sample = 1; // stamp one frame in this many
 static bool opt_tcp;
 static int opt_vlan = -1;
 static double opt_rate; // packets per second per transmitting port; 0: flat out
@@ -108,6 +113,11 @@ static const char usage[] =
 	"  --rate PPS           per transmitting port (default: as fast as possible)\n"
 	"  --duration S | --count N   how long, or how many frames per port\n"
 	"  --warmup S           send for S seconds first, uncounted\n"
+	"  --sample N           stamp one frame in N with its sequence number and send\n"
+	"                       time (default 1: every frame); the others are counted\n"
+	"                       per stream only, and cost the generator no write to a\n"
+	"                       buffer it sent before (flat-out runs: the generator\n"
+	"                       then outruns the switch it measures)\n"
 	"  --rfc2544            search the no-drop rate (NDR) and the partial-drop rate (PDR)\n"
 	"  --trial S --pdr-loss PCT --resolution PCT   (defaults 5, 0.5, 1)\n"
 	"  --json FILE          write the report there ('-' for stdout)\n"
@@ -143,37 +153,40 @@ static unsigned frame_size(uint64_t seq)
 	return opt_imix ? imix[seq % 12] : opt_size;
 }
 
-static uint16_t ip_checksum(const struct rte_ipv4_hdr *ip)
-{
-	return rte_ipv4_cksum(ip);
-}
-
-// Writes frame 'seq' of port 'p' into 'm'.
-static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t tsc)
+// Writes frame 'seq' of port 'p' into 'm', whose buffer may still hold a
+// frame this port sent before: it is composed on the stack and copied only
+// where it differs, so that an unstamped frame of the same stream costs no
+// write to the buffer. The switch's core read those bytes last; writing them
+// would take the cache line back from it, which costs the generator more than
+// everything else it does for a frame. 'stamped' frames carry their sequence
+// number and transmit time; the others only their stream.
+static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t tsc, bool stamped)
 {
 	unsigned size = frame_size(seq) - 4; // the FCS is not in the buffer
 	uint32_t flow = (uint32_t)(seq % opt_flows);
-	struct rte_ether_hdr *eh;
+	uint8_t hdr[sizeof(struct rte_ether_hdr) + 4 + sizeof(struct rte_ipv4_hdr) +
+		sizeof(struct rte_tcp_hdr) + sizeof(struct stamp)] __rte_aligned(8);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)hdr;
 	struct rte_ipv4_hdr *ip;
 	struct stamp st;
 	uint8_t *d, *l4;
 	unsigned l2 = sizeof(*eh) + (opt_vlan >= 0 ? 4 : 0);
 	unsigned l4_len = opt_tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
+	unsigned hdr_len = l2 + (unsigned)sizeof(*ip) + l4_len + (unsigned)sizeof(st);
 
 	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)size);
 	if (d == NULL)
 		return -ENOSPC;
-	eh = (struct rte_ether_hdr *)d;
 	eh->dst_addr = ports[p].peer;
 	eh->src_addr = ports[p].mac;
 	if (opt_vlan >= 0) {
 		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
-		*(uint16_t *)(d + 14) = rte_cpu_to_be_16((uint16_t)opt_vlan);
-		*(uint16_t *)(d + 16) = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		*(uint16_t *)(hdr + 14) = rte_cpu_to_be_16((uint16_t)opt_vlan);
+		*(uint16_t *)(hdr + 16) = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	} else {
 		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	}
-	ip = (struct rte_ipv4_hdr *)(d + l2);
+	ip = (struct rte_ipv4_hdr *)(hdr + l2);
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(size - l2));
@@ -181,7 +194,7 @@ static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t ts
 	ip->next_proto_id = opt_tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	ip->src_addr = rte_cpu_to_be_32(src_ip);
 	ip->dst_addr = rte_cpu_to_be_32(dst_ip + flow);
-	ip->hdr_checksum = ip_checksum(ip);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	l4 = (uint8_t *)(ip + 1);
 	memset(l4, 0, l4_len);
 	*(uint16_t *)l4 = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
@@ -192,8 +205,11 @@ static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t ts
 	} else {
 		*(uint16_t *)(l4 + 4) = rte_cpu_to_be_16((uint16_t)(size - l2 - sizeof(*ip)));
 	}
-	st = (struct stamp){.magic = MAGIC, .stream = (uint16_t)p, .seq = (uint32_t)seq, .tsc = tsc};
+	st = stamped ? (struct stamp){.magic = MAGIC, .stream = (uint16_t)p, .seq = (uint32_t)seq,
+		.tsc = tsc} : (struct stamp){.magic = MAGIC_UNSTAMPED, .stream = (uint16_t)p};
 	memcpy(l4 + l4_len, &st, sizeof(st));
+	if (memcmp(d, hdr, hdr_len) != 0)
+		memcpy(d, hdr, hdr_len);
 	return 0;
 }
 
@@ -217,7 +233,8 @@ static const struct stamp *find_stamp(const uint8_t *d, uint32_t len)
 	off += ihl + l4;
 	if (len < off + sizeof(struct stamp))
 		return NULL;
-	if (((const struct stamp *)(d + off))->magic != MAGIC)
+	if (((const struct stamp *)(d + off))->magic != MAGIC &&
+	    ((const struct stamp *)(d + off))->magic != MAGIC_UNSTAMPED)
 		return NULL;
 	return (const struct stamp *)(d + off);
 }
@@ -232,6 +249,10 @@ static void account(struct gen_port *rp, const struct stamp *st, uint64_t now)
 		return;
 	}
 	s = &rp->from[st->stream];
+	if (st->magic == MAGIC_UNSTAMPED) {
+		s->received++;
+		return;
+	}
 	// the 64-bit sequence number nearest to the highest seen
 	seq = (s->max_seq & ~0xffffffffull) | st->seq;
 	if (seq + (1ull << 31) < s->max_seq)
@@ -274,6 +295,9 @@ static void poll_rx(void)
 		if (n == 0)
 			continue;
 		now = rte_rdtsc();
+		// the switch's core wrote these frames: start every miss at once
+		for (uint16_t i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 		for (uint16_t i = 0; i < n; i++) {
 			const struct stamp *st = find_stamp(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 				pkts[i]->data_len);
@@ -357,10 +381,11 @@ static void run_trial(struct trial *t, double rate, double seconds)
 			if (next_seq[p] >= due)
 				continue;
 			n = (uint16_t)RTE_MIN((uint64_t)BURST, due - next_seq[p]);
-			if (rte_pktmbuf_alloc_bulk(pool, burst, n) != 0)
+			if (rte_pktmbuf_alloc_bulk(ports[p].tx_pool, burst, n) != 0)
 				continue;
 			for (uint16_t i = 0; i < n; i++)
-				build_frame(burst[i], p, next_seq[p] + i, now);
+				build_frame(burst[i], p, next_seq[p] + i, now,
+					(next_seq[p] + i) % opt_sample == 0);
 			sent = rte_eth_tx_burst(ports[p].eth, 0, burst, n);
 			if (sent < n) {
 				// a full ring: the frames not taken are sent again later,
@@ -502,7 +527,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_RING, O_TX, O_RX, O_SIZE, O_FLOWS, O_TCP, O_VLAN, O_SRC, O_DST,
 		O_RATE, O_DUR, O_COUNT, O_RFC, O_TRIAL, O_PDR, O_RES, O_JSON, O_PROG, O_NOPROG,
-		O_CORE, O_PREFIX, O_NOHUGE, O_WARMUP, O_VIRTIO };
+		O_CORE, O_PREFIX, O_NOHUGE, O_WARMUP, O_VIRTIO, O_SAMPLE };
 	static const struct option opts[] = {
 		{"port", 1, NULL, O_PORT}, {"ring-loopback", 0, NULL, O_RING}, {"tx", 1, NULL, O_TX},
 		{"rx", 1, NULL, O_RX}, {"size", 1, NULL, O_SIZE}, {"flows", 1, NULL, O_FLOWS},
@@ -513,7 +538,7 @@ static void parse_args(int argc, char **argv)
 		{"progress", 0, NULL, O_PROG}, {"no-progress", 0, NULL, O_NOPROG},
 		{"core", 1, NULL, O_CORE}, {"file-prefix", 1, NULL, O_PREFIX},
 		{"no-huge", 0, NULL, O_NOHUGE}, {"warmup", 1, NULL, O_WARMUP},
-		{"virtio-args", 1, NULL, O_VIRTIO},
+		{"virtio-args", 1, NULL, O_VIRTIO}, {"sample", 1, NULL, O_SAMPLE},
 		{"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	int o;
@@ -592,6 +617,10 @@ static void parse_args(int argc, char **argv)
 		case O_PREFIX: snprintf(opt_prefix, sizeof(opt_prefix), "%s", optarg); break;
 		case O_NOHUGE: opt_no_huge = true; break;
 		case O_WARMUP: opt_warmup = atof(optarg); break;
+		case O_SAMPLE:
+			if ((opt_sample = (uint32_t)strtoul(optarg, NULL, 0)) == 0)
+				die("--sample takes at least 1");
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -716,6 +745,17 @@ int main(int argc, char **argv)
 		(int)rte_socket_id());
 	if (pool == NULL)
 		die("cannot create the buffer pool");
+	// each transmitting port has its own buffers, so that a buffer comes
+	// back holding a frame of that port (build_frame rewrites what differs)
+	for (unsigned p = 0; p < n_ports; p++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "pktgen_tx%u", p);
+		ports[p].tx_pool = rte_pktmbuf_pool_create(name, 4095, 256, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		if (ports[p].tx_pool == NULL)
+			die("cannot create the buffer pool of port %u", p);
+	}
 	start_ports();
 	wait_links();
 	if (opt_rfc2544) {

@@ -36,6 +36,14 @@ class RingLoopback(unittest.TestCase):
         self.assertLessEqual(rep["latency_ns"]["p99"], rep["latency_ns"]["max"])
         self.assertIn("sent 400000, received 400000, lost 0", text)
 
+    def test_sampled_stamps_keep_counts_exact(self):
+        # one frame in 16 stamped: every frame counted, a sixteenth timed
+        rep, _ = pktgen("--ring-loopback", "--count", "200000", "--flows", "1000", "--sample", "16")
+        self.assertEqual((rep["sent"], rep["received"], rep["lost"], rep["reordered"], rep["duplicated"]),
+                         (400000, 400000, 0, 0, 0))
+        self.assertEqual(rep["latency_ns"]["samples"], 400000 // 16)
+        self.assertEqual([p["foreign"] for p in rep["ports"]], [0, 0])
+
     def test_imix_rate_and_one_way(self):
         rep, _ = pktgen("--ring-loopback", "--size", "imix", "--rate", "200000", "--duration", "1",
                         "--tx", "0", "--rx", "1")
@@ -76,4 +84,16 @@ class ThroughSwitch(SwitchTest):
         self.assertEqual(rep["lost"], 10000)
         self.assertEqual(rep["duplicated"], 20000)
         self.assertEqual(rep["received"], 30000)
+        self.assertEqual(self.sw.drops()["action_drop"], 10000)
+
+    def test_sampled_frames_carry_their_streams(self):
+        # frames sent again from a port's recycled buffers still go to their
+        # own destinations: exactly the odd ones are dropped
+        self.sw.ctl("add-flow", "priority=20,in_port=a,ip,nw_dst=0.0.0.1/0.0.0.1,actions=drop")
+        self.sw.ctl("add-flow", "priority=10,in_port=a,actions=output:b")
+        self.sw.ctl("add-flow", "priority=10,in_port=b,actions=output:a")
+        rep, _ = self.run_gen("--count", "20000", "--rate", "50000", "--flows", "10", "--sample", "4")
+        self.assertEqual((rep["sent"], rep["received"], rep["lost"]), (40000, 30000, 10000))
+        # stamped: every fourth frame of each port; a's go to even addresses
+        self.assertEqual(rep["latency_ns"]["samples"], 10000)
         self.assertEqual(self.sw.drops()["action_drop"], 10000)
