@@ -66,6 +66,8 @@ void flow_table_fini(void)
 		if (pl != NULL)
 			cls_table_free(pl->tables[t]);
 	}
+	if (pl != NULL)
+		free(pl->port_flows);
 	free(pl);
 	n_flows_total = 0;
 }
@@ -214,8 +216,12 @@ static int publish(bool *changed, struct flow_list *next, const struct psw_flow 
 	pl->n_flows = 0;
 	for (t = 0; t < PSW_MAX_TABLES; t++)
 		pl->n_flows += changed[t] ? next[t].n : tables[t].n;
+	if (changed[0])
+		pl->port_flows = pipeline_port_flows(pl->tables[0]);
 	rcu_assign_pointer(psw_active_pipeline, pl);
 	synchronize_rcu();
+	if (changed[0])
+		free(old->port_flows);
 	for (t = 0; t < PSW_MAX_TABLES; t++) {
 		if (!changed[t])
 			continue;

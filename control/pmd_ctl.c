@@ -212,9 +212,10 @@ json_t *pmd_ctl_stats(void)
 		for (unsigned r = 0; r < PSW_DROP_REASON_COUNT; r++)
 			dropped += d.drops[r];
 		json_array_append_new(arr, json_pack(
-			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
 			"pmd", i, "core", psw_pmds[i]->lcore,
 			"packets", (json_int_t)d.rx_packets, "dropped", (json_int_t)dropped,
+			"port_flow_hits", (json_int_t)d.port_flow_hits,
 			"emc_hits", (json_int_t)d.emc_hits, "classifier_hits", (json_int_t)d.cls_hits,
 			"misses", (json_int_t)d.cls_misses, "busy_cycles", (json_int_t)d.busy_cycles,
 			"idle_cycles", (json_int_t)d.idle_cycles, "iterations", (json_int_t)d.iterations,

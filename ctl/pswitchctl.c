@@ -166,6 +166,7 @@ static void print_pmd_stats(json_t *r)
 
 		printf("pmd %lld core %lld:\n", i(p, "pmd"), i(p, "core"));
 		printf("  packets received: %lld\n  packets dropped: %lld\n", pk, i(p, "dropped"));
+		printf("  port flow hits (no lookup): %lld\n", i(p, "port_flow_hits"));
 		printf("  exact-match cache hits: %lld (%.1f%%) of %lld entries\n", i(p, "emc_hits"),
 			100.0 * d(p, "emc_hit_ratio"), i(p, "emc_entries"));
 		printf("  classifier hits: %lld\n  classifier misses: %lld\n",

@@ -80,10 +80,25 @@ struct psw_pipeline {
 	uint32_t version; // never 0, so a zeroed cache entry is never valid
 	uint32_t n_flows;
 	struct cls_table *tables[PSW_MAX_TABLES];
+	// Per input port (PSW_MAX_PORTS slots), the flow that table 0 gives every
+	// well-formed frame of that port whatever its headers, when that flow
+	// ends the walk; NULL where there is none. The array itself is NULL when
+	// no port has one. See pipeline_port_flows.
+	const struct psw_flow **port_flows;
 	struct rcu_head rcu;
 };
 
 extern struct psw_pipeline *psw_active_pipeline;
+
+// The port flows of a table 0 (NULL: none, or no memory: the PMDs then look
+// every frame up, which is only slower). A port has one when its
+// highest-priority flow matches in_port alone (or nothing at all), has no
+// goto_table, and outranks every flow of any other shape: then no header of
+// the frame can change the lookup's result, and the PMD skips the exact-match
+// cache (Open vSwitch's "simple match"). Frames are still parsed, and
+// malformed ones dropped, as on the cache's path. Control thread only; the
+// caller frees the array.
+const struct psw_flow **pipeline_port_flows(const struct cls_table *t0);
 
 // Applies the actions of 'f' that change match fields to 'key', for the lookup
 // in the next table.

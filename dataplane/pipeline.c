@@ -2,6 +2,8 @@
 #include "classifier.h"
 #include "flow.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <rte_byteorder.h>
 
 struct psw_pipeline *psw_active_pipeline;
@@ -72,4 +74,81 @@ enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_f
 		return PSW_DROP_NO_FLOW;
 	chain[(*n_chain)++] = f;
 	return pipeline_walk_on(pl, key, chain, n_chain);
+}
+
+// Whether 'mask' wildcards everything but, with 'in_port', the input port.
+static bool mask_is_port_only(const struct psw_flow_key *mask, bool in_port)
+{
+	struct psw_flow_key want;
+
+	memset(&want, 0, sizeof(want));
+	if (in_port)
+		want.in_port = 0xffff;
+	return flow_key_equal(mask, &want);
+}
+
+const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
+{
+	const struct cls_subtable *by_port = NULL, *any = NULL;
+	const struct psw_flow *any_top = NULL, **pf;
+	int32_t others = INT32_MIN; // the highest priority of any other shape
+	bool found = false;
+
+	if (t0 == NULL)
+		return NULL;
+	for (uint32_t s = 0; s < t0->n_subtables; s++) {
+		const struct cls_subtable *st = &t0->subtables[s];
+
+		if (by_port == NULL && mask_is_port_only(&st->mask, true))
+			by_port = st;
+		else if (any == NULL && mask_is_port_only(&st->mask, false))
+			any = st;
+		else if (st->max_priority > others)
+			others = st->max_priority;
+	}
+	if (by_port == NULL && any == NULL)
+		return NULL;
+	pf = calloc(PSW_MAX_PORTS, sizeof(*pf));
+	if (pf == NULL)
+		return NULL;
+	// one masked match (all wildcards) in 'any': its flows differ by
+	// priority only, the first is the highest
+	if (any != NULL && any->store->n_flows > 0) {
+		any_top = any->store->flows[0];
+		if (any_top->priority > others && any_top->goto_table == PSW_NO_TABLE)
+			for (unsigned p = 1; p < PSW_MAX_PORTS; p++)
+				pf[p] = any_top;
+		else
+			any_top = NULL;
+		found = any_top != NULL;
+	}
+	// 'by_port' holds its flows by in_port, priority descending: the first
+	// of each port is that port's highest
+	for (uint32_t i = 0; by_port != NULL && i < by_port->store->n_flows; i++) {
+		const struct psw_flow *f = by_port->store->flows[i];
+		uint16_t port = f->match.in_port;
+
+		if (i > 0 && by_port->store->flows[i - 1]->match.in_port == port)
+			continue;
+		if (port == 0 || port >= PSW_MAX_PORTS)
+			continue;
+		// a catch-all of the same or a higher priority decides (or ties)
+		if (any != NULL && any->store->n_flows > 0 &&
+		    any->store->flows[0]->priority >= f->priority) {
+			if (any->store->flows[0]->priority == f->priority)
+				pf[port] = NULL;
+			continue;
+		}
+		if (f->priority > others && f->goto_table == PSW_NO_TABLE) {
+			pf[port] = f;
+			found = true;
+		} else {
+			pf[port] = NULL;
+		}
+	}
+	if (!found) {
+		free(pf);
+		return NULL;
+	}
+	return pf;
 }

@@ -35,6 +35,7 @@ struct pmd_stats {
 	uint64_t busy_cycles;  // cycles of iterations that received packets
 	uint64_t idle_cycles;
 	uint64_t emc_hits;
+	uint64_t port_flow_hits; // frames that took their port's flow, no lookup
 	uint64_t cls_hits;     // classifier lookups that found a flow
 	uint64_t cls_misses;   // classifier lookups that missed a table
 	uint64_t cls_probes;   // subtables searched by the table-0 lookups of cache misses

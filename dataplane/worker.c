@@ -97,6 +97,63 @@ static void classify_misses(struct pmd *pmd, const struct psw_pipeline *pl,
 	}
 }
 
+// Parses one frame for its verdict (malformed or not); the key is scratch.
+static inline enum psw_drop_reason frame_verdict(const struct rte_mbuf *m, uint16_t in_port,
+	struct psw_flow_key *key)
+{
+	if (likely(m->nb_segs == 1))
+		return flow_extract(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, in_port, key);
+	// a jumbo frame in a chain: its headers, gathered when the first
+	// buffer does not hold them all
+	uint8_t hdr[PSW_MAX_HEADERS];
+	uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)sizeof(hdr));
+	const uint8_t *d = rte_pktmbuf_read(m, 0, len, hdr);
+
+	return flow_extract_frame(d, len, m->pkt_len, in_port, key);
+}
+
+// A burst from a port whose frames all hit 'f' whatever their headers
+// (pipeline_port_flows): parsed only to drop malformed ones, with no cache
+// lookup.
+static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
+	struct rte_mbuf **pkts, uint16_t n, const struct psw_flow *f)
+{
+	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
+	bool direct = f->only_output != 0 && f->only_output != rxq->ofport;
+	uint64_t bytes = 0, passed = 0, passed_bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct psw_flow_key key;
+		enum psw_drop_reason verdict;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += m->pkt_len;
+		verdict = frame_verdict(m, rxq->ofport, &key);
+		if (unlikely(verdict != PSW_DROP_NONE)) {
+			pmd->stats.drops[verdict]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		passed++;
+		passed_bytes += m->pkt_len;
+		if (likely(direct))
+			tx_enqueue(pmd, f->only_output, m);
+		else
+			actions_execute(pmd, m, rxq->ofport, &f, 1, PSW_DROP_NONE, NULL);
+	}
+	if (passed > 0) {
+		struct flow_count fc = {.flow = f, .packets = passed, .bytes = passed_bytes};
+
+		flow_count_flush(pmd, &fc);
+	}
+	pmd->stats.port_flow_hits += passed;
+	ps->rx_packets += n;
+	ps->rx_bytes += bytes;
+	pmd->stats.rx_packets += n;
+}
+
 // Three passes over a burst: parse and hash every packet, prefetching its
 // cache set; look every packet up in the exact-match cache, the misses in
 // the classifier together; then count and act on the packets in order.
@@ -116,25 +173,18 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 	unsigned n_miss = 0;
 	uint64_t bytes = 0;
 
+	if (pl->port_flows != NULL && rxq->ofport < PSW_MAX_PORTS &&
+	    pl->port_flows[rxq->ofport] != NULL) {
+		process_port_flow_burst(pmd, rxq, pkts, n, pl->port_flows[rxq->ofport]);
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += m->pkt_len;
-		if (likely(m->nb_segs == 1)) {
-			verdicts[i] = (uint8_t)flow_extract(rte_pktmbuf_mtod(m, const uint8_t *),
-				m->data_len, rxq->ofport, &keys[i]);
-		} else {
-			// a jumbo frame in a chain: its headers, gathered when the
-			// first buffer does not hold them all
-			uint8_t hdr[PSW_MAX_HEADERS];
-			uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)sizeof(hdr));
-			const uint8_t *d = rte_pktmbuf_read(m, 0, len, hdr);
-
-			verdicts[i] = (uint8_t)flow_extract_frame(d, len, m->pkt_len, rxq->ofport,
-				&keys[i]);
-		}
+		verdicts[i] = (uint8_t)frame_verdict(m, rxq->ofport, &keys[i]);
 		hashes[i] = emc_hash(&keys[i]);
 		rte_prefetch0(pmd->emc.sets[hashes[i] & pmd->emc.set_mask]);
 	}

@@ -153,17 +153,35 @@ static unsigned frame_size(uint64_t seq)
 	return opt_imix ? imix[seq % 12] : opt_size;
 }
 
-// Writes frame 'seq' of port 'p' into 'm', whose buffer may still hold a
-// frame this port sent before: it is composed on the stack and copied only
-// where it differs, so that an unstamped frame of the same stream costs no
-// write to the buffer. The switch's core read those bytes last; writing them
-// would take the cache line back from it, which costs the generator more than
+// What a transmit buffer holds, kept in the buffer's private area (which no
+// other core reads): a buffer that comes back holding the frame wanted is
+// sent again as it is.
+struct held_frame {
+	uint32_t flow;
+	uint16_t size;
+	uint8_t stamped;
+	uint8_t valid;
+};
+
+static void forget_held(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	(void)mp;
+	(void)arg;
+	(void)idx;
+	memset(rte_mbuf_to_priv(obj), 0, sizeof(struct held_frame));
+}
+
+// Writes frame 'seq' of port 'p' into 'm', unless the buffer still holds that
+// frame from an earlier round (unstamped frames of one stream are the same
+// bytes): the switch's core read those bytes last, and writing them would
+// take the cache lines back from it, which costs the generator more than
 // everything else it does for a frame. 'stamped' frames carry their sequence
 // number and transmit time; the others only their stream.
 static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t tsc, bool stamped)
 {
 	unsigned size = frame_size(seq) - 4; // the FCS is not in the buffer
 	uint32_t flow = (uint32_t)(seq % opt_flows);
+	struct held_frame *held = rte_mbuf_to_priv(m);
 	uint8_t hdr[sizeof(struct rte_ether_hdr) + 4 + sizeof(struct rte_ipv4_hdr) +
 		sizeof(struct rte_tcp_hdr) + sizeof(struct stamp)] __rte_aligned(8);
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)hdr;
@@ -177,6 +195,10 @@ static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t ts
 	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)size);
 	if (d == NULL)
 		return -ENOSPC;
+	if (!stamped && held->valid && !held->stamped && held->flow == flow && held->size == size)
+		return 0;
+	*held = (struct held_frame){.flow = flow, .size = (uint16_t)size, .stamped = stamped,
+		.valid = 1};
 	eh->dst_addr = ports[p].peer;
 	eh->src_addr = ports[p].mac;
 	if (opt_vlan >= 0) {
@@ -208,8 +230,7 @@ static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t ts
 	st = stamped ? (struct stamp){.magic = MAGIC, .stream = (uint16_t)p, .seq = (uint32_t)seq,
 		.tsc = tsc} : (struct stamp){.magic = MAGIC_UNSTAMPED, .stream = (uint16_t)p};
 	memcpy(l4 + l4_len, &st, sizeof(st));
-	if (memcmp(d, hdr, hdr_len) != 0)
-		memcpy(d, hdr, hdr_len);
+	memcpy(d, hdr, hdr_len);
 	return 0;
 }
 
@@ -746,15 +767,17 @@ int main(int argc, char **argv)
 	if (pool == NULL)
 		die("cannot create the buffer pool");
 	// each transmitting port has its own buffers, so that a buffer comes
-	// back holding a frame of that port (build_frame rewrites what differs)
+	// back holding a frame of that port (build_frame writes it only if it must)
 	for (unsigned p = 0; p < n_ports; p++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "pktgen_tx%u", p);
-		ports[p].tx_pool = rte_pktmbuf_pool_create(name, 4095, 256, 0,
+		ports[p].tx_pool = rte_pktmbuf_pool_create(name, 4095, 256,
+			RTE_ALIGN(sizeof(struct held_frame), RTE_MBUF_PRIV_ALIGN),
 			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 		if (ports[p].tx_pool == NULL)
 			die("cannot create the buffer pool of port %u", p);
+		rte_mempool_obj_iter(ports[p].tx_pool, forget_held, NULL);
 	}
 	start_ports();
 	wait_links();

@@ -42,10 +42,38 @@ class PortToPort(SwitchTest):
         stats = self.sw.j("pmd-stats")[0]
         self.assertEqual(stats["packets"], 15)
         self.assertEqual(stats["dropped"], 0)
-        self.assertEqual(stats["classifier_hits"] + stats["emc_hits"], 15)
-        # both flows have one mask: each classifier lookup searched one subtable
-        self.assertGreater(stats["classifier_hits"], 0)
-        self.assertEqual(stats["subtables_per_lookup"], 1.0)
+        # flows on in_port alone decide every frame of their port: no lookup
+        self.assertEqual((stats["port_flow_hits"], stats["emc_hits"], stats["classifier_hits"]), (15, 0, 0))
+
+    def test_port_flow_gives_way_to_a_higher_flow(self):
+        # in_port flows alone: the port's flow, without a lookup
+        self.sw.ctl("add-flow", "priority=10,in_port=a,actions=output:b")
+        self.sw.ctl("add-flow", "priority=10,in_port=b,actions=output:a")
+        first = [udp(n=i) for i in range(4)]
+        p = self.run_peer([send("a", f) for f in first])
+        self.assertEqual(p.rx["b"], first)
+        self.assertEqual(self.sw.j("pmd-stats")[0]["port_flow_hits"], 4)
+        # a flow of another shape above them: a's UDP to port 2000 now drops,
+        # its ARP still goes to b, all through the cache and the classifier
+        self.sw.ctl("pmd-stats-clear")
+        self.sw.ctl("add-flow", "priority=20,udp,tp_dst=2000,actions=drop")
+        arp = raw(Ether(src=A, dst=BCAST) / ARP(pdst="10.0.0.2"))
+        p = self.run_peer([send("a", f) for f in first + [arp]])
+        self.assertEqual(p.rx["b"], [arp])
+        self.assertEqual(self.sw.drops()["action_drop"], 4)
+        stats = self.sw.j("pmd-stats")[0]
+        self.assertEqual(stats["port_flow_hits"], 0)
+        self.assertEqual(stats["classifier_hits"] + stats["emc_hits"], 5)
+        # a catch-all below b's flow: b keeps its port flow, a (whose UDP is
+        # still the higher flow's) does not
+        self.sw.ctl("del-flows", "--strict", "priority=20,udp,tp_dst=2000")
+        self.sw.ctl("del-flows", "--strict", "priority=10,in_port=a")
+        self.sw.ctl("add-flow", "priority=0,actions=normal")
+        self.sw.ctl("pmd-stats-clear")
+        back = [udp(src=B, dst=A, n=i) for i in range(3)]
+        p = self.run_peer([send("b", f) for f in back])
+        self.assertEqual(p.rx["a"], back)
+        self.assertEqual(self.sw.j("pmd-stats")[0]["port_flow_hits"], 3)
 
     def test_no_flow_is_a_counted_drop(self):
         self.sw.ctl("add-flow", "in_port=a,tcp,actions=output:b")

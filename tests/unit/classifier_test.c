@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The classifier: priorities across masks, overlapping rules, and a
+// The classifier: priorities across masks, overlapping rules, port flows and a
 // randomized comparison against a linear scan; the EMC: hits, versions.
 #include <setjmp.h>
 #include <stdarg.h>
@@ -393,6 +393,111 @@ static void test_ipv6(void **state)
 	free_emc(emc);
 }
 
+// Builds table 0 of 'texts' and checks each port's flow: want[p] is the
+// index of the flow port p must take without a lookup, or -1.
+static void check_port_flows(const char *const *texts, unsigned n, int goto_of, const int *want,
+	unsigned n_ports)
+{
+	struct psw_flow *f[8];
+	const struct psw_flow **pf;
+	struct cls_table *t;
+
+	for (unsigned i = 0; i < n; i++) {
+		f[i] = mk(texts[i]);
+		if ((int)i == goto_of)
+			f[i]->goto_table = 1;
+	}
+	t = cls_table_build((const struct psw_flow *const *)f, n, NULL);
+	assert_non_null(t);
+	pf = pipeline_port_flows(t);
+	for (unsigned p = 1; p <= n_ports; p++) {
+		if (want[p - 1] < 0)
+			assert_true(pf == NULL || pf[p] == NULL);
+		else
+			assert_true(pf != NULL && pf[p] == f[want[p - 1]]);
+	}
+	free(pf);
+	cls_table_free(t);
+	for (unsigned i = 0; i < n; i++)
+		free(f[i]);
+}
+
+static void test_port_flows(void **state)
+{
+	(void)state;
+	{	// flows on in_port alone: each port its own, a port without one none
+		const char *fl[] = {"priority=10,in_port=1,actions=drop", "priority=10,in_port=2,actions=drop",
+			"priority=9,in_port=1,actions=drop"};
+		check_port_flows(fl, 3, -1, (int[]){0, 1, -1}, 3);
+		// the one that ends in a goto_table needs the walk
+		check_port_flows(fl, 3, 0, (int[]){-1, 1, -1}, 3);
+	}
+	{	// a flow of another shape outranks port 2's flow, not port 1's
+		const char *fl[] = {"priority=10,in_port=1,actions=drop", "priority=5,in_port=2,actions=drop",
+			"priority=7,tcp,tp_dst=80,actions=drop"};
+		check_port_flows(fl, 3, -1, (int[]){0, -1, -1}, 3);
+	}
+	{	// a catch-all below a port's flow, above it, level with it
+		const char *below[] = {"priority=0,actions=drop", "priority=10,in_port=1,actions=drop"};
+		const char *above[] = {"priority=20,actions=drop", "priority=10,in_port=1,actions=drop"};
+		const char *level[] = {"priority=10,actions=drop", "priority=10,in_port=1,actions=drop"};
+
+		check_port_flows(below, 2, -1, (int[]){1, 0, 0}, 3);
+		check_port_flows(above, 2, -1, (int[]){0, 0, 0}, 3);
+		check_port_flows(level, 2, -1, (int[]){-1, 0, 0}, 3);
+	}
+	// random tables: a port's flow is what every lookup from that port finds
+	srand(7);
+	unsigned with_flow = 0;
+	for (unsigned round = 0; round < 400; round++) {
+		struct psw_flow *f[12];
+		unsigned n = 1 + (unsigned)rand() % 12;
+		const struct psw_flow **pf;
+		struct cls_table *t;
+
+		for (unsigned i = 0; i < n; i++) {
+			unsigned shape = (unsigned)rand() % 8;
+			unsigned prio = round % 3 == 0 ? i : (unsigned)rand() % 1000 * 16 + i; // unique
+
+			if (shape >= 6) {
+				char text[64];
+
+				snprintf(text, sizeof(text), "priority=%u,actions=drop", prio);
+				f[i] = mk(text);
+			} else {
+				f[i] = random_flow(prio, shape >= 4 ? 0 : shape);
+			}
+			if (rand() % 8 == 0)
+				f[i]->goto_table = 1;
+		}
+		// the random in_port flows may repeat a match and priority: skip
+		// such a table (identities must be unique)
+		bool dup = false;
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned j = i + 1; j < n; j++)
+				dup |= cls_flow_order(f[i], f[j]) == 0;
+		t = dup ? NULL : cls_table_build((const struct psw_flow *const *)f, n, NULL);
+		pf = t != NULL ? pipeline_port_flows(t) : NULL;
+		for (unsigned p = 1; pf != NULL && p <= 8; p++) {
+			if (pf[p] == NULL)
+				continue;
+			with_flow++;
+			assert_int_equal(pf[p]->goto_table, PSW_NO_TABLE);
+			for (unsigned k = 0; k < 40; k++) {
+				struct psw_flow_key key = random_packet();
+
+				key.in_port = (uint16_t)p;
+				assert_ptr_equal(cls_lookup(t, &key), pf[p]);
+			}
+		}
+		free(pf);
+		cls_table_free(t);
+		for (unsigned i = 0; i < n; i++)
+			free(f[i]);
+	}
+	assert_true(with_flow > 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_rebuild_shares_unchanged_subtables),
 		cmocka_unit_test(test_emc),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_port_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
