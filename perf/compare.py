@@ -718,38 +718,40 @@ round(s): every round runs every system, in an order that rotates from round
 to round, and the table gives medians (each round's flat-out rate beside them). Cycles
 per packet are what each switch reports of its busy cycles (pswitch:
 `pswitchctl pmd-stats`; testpmd: `--record-core-cycles`; Open vSwitch:
-`dpif-netdev/pmd-stats-show`). The generator's core is as busy as the
-switch's, so figures from this 2-core machine compare systems with each other,
-not with line rate: read the ratios. Runs on this shared machine vary by
-+-20%% from one to the next, and more with the order of the runs (the same
-switch and scenario measured first in a sequence has run twice as fast), and
-a single descheduling of the generator on core 0 loses packets, which makes
-the no-drop rate of short trials the least stable figure.
+`dpif-netdev/pmd-stats-show`). The generator stamps one frame in %d with a
+sequence number and send time (latency and order come from those) and sends
+the others again from buffers that still hold them (`--sample`), so that it
+spends less on a frame than the switches do: until 2026-11-29 it rewrote every
+frame, which took back
+from the switch's core the cache lines that core had just read, and every
+system ran at the generator's pace (testpmd io then showed about 550 busy
+cycles per packet, and Open vSwitch the same). Figures from this 2-core
+machine compare systems with each other, not with line rate: read the ratios.
+Runs on this shared machine vary by +-30%% and more from one minute to the
+next (the same system back to back: 4.3 and 7.7 Mpps), which is why rounds
+interleave the systems and the ratios are taken within a round; a single
+descheduling of the generator on core 0 loses packets, which makes the
+no-drop rate of short trials the least stable figure.
 
-A perf profile of the PMD core puts about 70-75%% of pswitch's busy cycles in
-librte_vhost (the copies to and from the pods' memory); testpmd io forwarding
-and Open vSwitch pay the same copies, so the switches' own work separates them
-by less than the machine's noise on single streams. With many streams and
-rules, the exact-match cache decides: pswitch's (262,144 entries per PMD by
-default, `--emc-entries`) holds 100,000 streams each way; beyond it (a
-million streams) every packet takes the 20-subtable classifier, which looks
-up the misses of a burst together, prefetching each subtable's buckets for
-all of them before comparing (as Open vSwitch's dpcls does), while Open
-vSwitch's megaflow cache, whose masks its prefix tracking keeps coarse,
-covers the streams with few subtable lookups. `pswitchctl pmd-stats` shows
-the subtables searched per classifier lookup.
+Most of every switch's busy cycles go to librte_vhost (the copies to and from
+the pods' memory), which all three pay alike. On top of them, per frame,
+pswitch parses the frame (to drop malformed ones) and, for a port whose table-0
+flow matches in_port alone and outranks every other shape (p2p, and the lone
+`actions=NORMAL`), takes that flow without a lookup, as Open vSwitch's simple
+match does; otherwise it looks the frame up in its exact-match cache
+(262,144 entries per PMD by default, `--emc-entries`: 100,000 streams each
+way fit). Beyond the cache (a million streams) every packet takes the
+20-subtable classifier, which looks up the misses of a burst together,
+prefetching each subtable's buckets for all of them before comparing (as Open
+vSwitch's dpcls does), while Open vSwitch's megaflow cache, whose masks its
+prefix tracking keeps coarse, covers the streams with few subtable lookups.
+`pswitchctl pmd-stats` shows port flow hits, cache hits and the subtables
+searched per classifier lookup.
 
-What the issue's targets need and this machine shows: "1.5x Open vSwitch"
-(p2p) and "2x Open vSwitch's NORMAL" assume Open vSwitch spends 1.5 to 2 times
-testpmd io's cycles per packet (the issue's figures: testpmd about 170, Open
-vSwitch 260 to 335). Here the vhost-user copies between two cores of one VM
-cost so much that Open vSwitch's busy cycles per packet came out at 1.0 to 1.5
-times testpmd io's across the runs of 2026-11-29 (this run's figure is below):
-a switch doing no more than testpmd io's copies would gain 1.0 to 1.5 times
-Open vSwitch's rate, so "1.5x" is reachable only in the runs where Open
-vSwitch is at its slowest, and "2x" in none. The targets that measure
-pswitch against the limit (85%% of testpmd io, busy cycles per packet within
-1.2x of testpmd's) and the wildcard target are read off the per-round ratios.
+The issue's targets: p2p at least 85%% of testpmd io's rate with busy cycles
+per packet within 1.2x of testpmd's, and 1.5x Open vSwitch's rate; NORMAL 2x
+Open vSwitch's; 100,000 wildcard flows at 60%% of the single-flow rate. They
+are read off the per-round ratios below.
 
 %s
 
@@ -763,7 +765,7 @@ Commands: every command line is built in `perf/compare.py` (`Generator`,
 `%s`.
 """ % (" --quick" if args.quick else "", datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), cpu,
        os.cpu_count(), platform.release(), GEN_CORE, DUT_CORE, seconds, warmup, trial, args.rounds,
-       "\n".join(lines), "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()), gen)
+       SAMPLE, "\n".join(lines), "\n".join(extra), "\n".join("- %s: %s" % kv for kv in SCENARIOS.items()), gen)
     # sections other benchmarks keep in the same file (perf/cni_bench.py), and
     # measurements of single knobs written by hand, stay
     if os.path.exists(args.out):
