@@ -159,9 +159,15 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 		vlan = in->vlan_tag;
 		tci = vlan;
 	}
+	struct l2_memo *memo = &pmd->l2_memo;
+
 	if (hint != NULL && hint->gen == ref->gen && hint->fdb_version == version &&
 	    hint->learned_sec == (uint16_t)pmd->now_sec) {
 		out = hint->out;
+	} else if (hint == NULL && memo->fdb_version == version && memo->sec == pmd->now_sec &&
+		   memo->in_port == in_port && memo->vlan == vlan &&
+		   memcmp(memo->dst, &eh->dst_addr, 6) == 0 && memcmp(memo->src, &eh->src_addr, 6) == 0) {
+		out = memo->out;
 	} else {
 		const struct fdb_entry *e = NULL;
 
@@ -170,9 +176,15 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 		if (!rte_is_multicast_ether_addr(&eh->dst_addr))
 			e = fdb_lookup(eh->dst_addr.addr_bytes, vlan);
 		out = e != NULL ? e->ofport : EMC_L2_FLOOD;
-		if (hint != NULL)
+		if (hint != NULL) {
 			*hint = (struct emc_l2_hint){.fdb_version = version, .out = out, .gen = ref->gen,
 				.learned_sec = (uint16_t)pmd->now_sec};
+		} else {
+			*memo = (struct l2_memo){.vlan = vlan, .in_port = in_port, .out = out,
+				.fdb_version = version, .sec = pmd->now_sec};
+			memcpy(memo->dst, &eh->dst_addr, 6);
+			memcpy(memo->src, &eh->src_addr, 6);
+		}
 	}
 	if (out != EMC_L2_FLOOD) {
 		const struct psw_port *p = ports->by_ofport[out];

@@ -44,6 +44,21 @@ struct pmd_stats {
 	uint64_t drops[PSW_DROP_REASON_COUNT];
 } __rte_cache_aligned;
 
+// What NORMAL decided for the last frame it saw without an exact-match cache
+// entry (a port flow's frames): the next frame of the same input port, MACs
+// and VLAN takes the same output, without learning or looking up again,
+// under the rules of the cache's hint (the same MAC table version, and the
+// same second, so that aging still sees the source refreshed).
+struct l2_memo {
+	uint8_t dst[6];
+	uint8_t src[6];
+	uint16_t vlan;
+	uint16_t in_port;
+	uint16_t out;      // the learned port, or EMC_L2_FLOOD
+	uint32_t fdb_version; // 0: empty
+	uint32_t sec;
+};
+
 struct tx_buf {
 	uint16_t n;
 	struct rte_mbuf *pkts[PSW_BURST];
@@ -63,6 +78,7 @@ struct pmd {
 	uint64_t now_tsc;
 	uint32_t now_sec;
 	struct fdb_learn_msg last_learn; // one-entry cache: skip repeated learn requests
+	struct l2_memo l2_memo;          // NORMAL's last decision, for frames with no cache entry
 	struct pmd_stats stats;
 	struct pmd_stats cleared;  // control thread's baseline for pmd-stats --clear
 	struct emc emc;

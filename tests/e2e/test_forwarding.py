@@ -161,6 +161,24 @@ class Normal(SwitchTest):
         self.assertEqual(fdb[(B, 0)], "b")
         self.assertEqual(fdb[(C, 0)], "c")
 
+    def test_repeated_frames_follow_a_moved_mac(self):
+        # a lone NORMAL flow is every port's flow: no cache entry, so NORMAL
+        # remembers its last decision; a MAC that moves must not be sent
+        # where it was
+        self.sw.ctl("add-flow", "actions=normal")
+        to_b = [udp(A, B, n) for n in range(6)]
+        b_to_a, c_to_a = udp(B, A, 10), udp(B, A, 11)
+        p = self.run_peer([send("a", to_b[0]), "sleep 100", send("b", b_to_a), "sleep 100"] +
+                          [send("a", f) for f in to_b[1:4]] +
+                          ["sleep 100", send("c", c_to_a), "sleep 100"] +
+                          [send("a", f) for f in to_b[4:]])
+        self.assertEqual(p.rx["b"], to_b[:4])             # flooded once, then learned
+        self.assertEqual(p.rx["c"], [to_b[0]] + to_b[4:])  # the flood, then B's new port
+        self.assertEqual(p.rx["a"], [b_to_a, c_to_a])
+        fdb = {(e["mac"], e["vlan"]): e["port"] for e in self.sw.j("fdb-show")["entries"]}
+        self.assertEqual(fdb[(B, 0)], "c")
+        self.assertGreater(self.sw.j("pmd-stats")[0]["port_flow_hits"], 0)
+
     def test_static_entries_and_flush(self):
         self.sw.ctl("add-flow", "actions=normal")
         self.sw.ctl("fdb-add", "c", B)
@@ -362,6 +380,18 @@ class Aging(SwitchTest):
             time.sleep(0.2)
         # the learned entry aged out, the static one stays
         self.assertEqual([e["mac"] for e in self.sw.j("fdb-show")["entries"]], [D])
+
+    def test_active_source_does_not_age_out(self):
+        # the same frame again and again (NORMAL's remembered decision) still
+        # refreshes its source once a second
+        self.sw.ctl("add-flow", "actions=normal")
+        self.sw.ctl("fdb-add", "b", B)
+        cmds = []
+        for n in range(16):
+            cmds += [send("a", udp(A, B, 1)), "sleep 200"]
+        p = self.run_peer(cmds)
+        self.assertEqual(len(p.rx["b"]), 16)
+        self.assertIn(A, [e["mac"] for e in self.sw.j("fdb-show")["entries"]])
 
 
 class MultiQueue(SwitchTest):
