@@ -6,6 +6,8 @@
 // matches the key at the highest priority any flow matching it has, or NULL
 // when none matches; the predecessor is freed first, so a subtable shared
 // by mistake, or freed while shared, is a use after free under ASan.
+// Every port flow (pipeline_port_flows) must be exactly what the lookup of
+// any key from its port finds.
 #include "classifier.h"
 
 #include <stddef.h>
@@ -49,8 +51,19 @@ static void make_flow(struct input *in, struct psw_flow *f)
 		f->mask.w[words[w]] = patterns[(sel >> (2 * w)) & 3];
 		f->match.w[words[w]] = next(in) & f->mask.w[words[w]];
 	}
-	f->priority = next(in) & 7;
-	f->goto_table = PSW_NO_TABLE;
+	uint8_t how = next(in);
+
+	f->priority = how & 7;
+	f->goto_table = how & 0x80 ? 1 : PSW_NO_TABLE;
+	if (how & 0x08) {
+		// the shapes port flows come from: in_port alone, or nothing
+		memset(&f->mask, 0, sizeof(f->mask));
+		memset(&f->match, 0, sizeof(f->match));
+		if (how & 0x40) {
+			f->mask.in_port = 0xffff;
+			f->match.in_port = (uint16_t)(1 + ((how >> 4) & 3));
+		}
+	}
 }
 
 static void make_key(struct input *in, const struct state *st, struct psw_flow_key *k)
@@ -64,6 +77,8 @@ static void make_key(struct input *in, const struct state *st, struct psw_flow_k
 	for (unsigned w = 0; w < 4; w++)
 		if (how & (0x10 << w))
 			k->w[words[w]] ^= next(in);
+	if ((how & 3) == 0)
+		k->in_port = (uint16_t)(next(in) & 7);
 }
 
 static bool matches(const struct psw_flow *f, const struct psw_flow_key *k)
@@ -127,12 +142,20 @@ static void lookups(struct state *st, struct input *in)
 	const struct psw_flow *best[8];
 	uint8_t idx[8];
 	unsigned n = (next(in) & 7) + 1;
+	const struct psw_flow **port_flows = pipeline_port_flows(st->table);
 
 	for (unsigned i = 0; i < n; i++) {
+		const struct psw_flow *got;
+
 		make_key(in, st, &keys[i]);
 		idx[i] = (uint8_t)(n - 1 - i);
-		check(st, &keys[i], cls_lookup(st->table, &keys[i]));
+		got = cls_lookup(st->table, &keys[i]);
+		check(st, &keys[i], got);
+		if (port_flows != NULL && keys[i].in_port < PSW_MAX_PORTS &&
+		    port_flows[keys[i].in_port] != NULL && port_flows[keys[i].in_port] != got)
+			abort();
 	}
+	free(port_flows);
 	cls_lookup_batch(st->table, keys, idx, n, best);
 	for (unsigned i = 0; i < n; i++)
 		check(st, &keys[idx[i]], best[i]);
