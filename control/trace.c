@@ -64,6 +64,10 @@ json_t *trace_packet(const struct psw_flow_key *packet, const struct psw_flow_ke
 
 	verdict = pipeline_lookup(pl, &key, chain, &n);
 	key = *packet;
+	if (n > 0 && pl->port_flows != NULL && packet->in_port < PSW_MAX_PORTS &&
+	    pl->port_flows[packet->in_port] == chain[0])
+		json_array_append_new(notes, json_string("port flow: table 0 decides every frame of "
+			"this port by the port alone; the PMD takes it with no lookup"));
 	for (unsigned c = 0; c < n && !dropped; c++) {
 		const struct psw_flow *f = chain[c];
 

@@ -53,6 +53,8 @@ class PortToPort(SwitchTest):
         p = self.run_peer([send("a", f) for f in first])
         self.assertEqual(p.rx["b"], first)
         self.assertEqual(self.sw.j("pmd-stats")[0]["port_flow_hits"], 4)
+        port_flow = lambda: any("port flow" in n for n in self.sw.j("trace", "in_port=a,udp,tp_dst=2000")["notes"])
+        self.assertTrue(port_flow())
         # a flow of another shape above them: a's UDP to port 2000 now drops,
         # its ARP still goes to b, all through the cache and the classifier
         self.sw.ctl("pmd-stats-clear")
@@ -64,6 +66,7 @@ class PortToPort(SwitchTest):
         stats = self.sw.j("pmd-stats")[0]
         self.assertEqual(stats["port_flow_hits"], 0)
         self.assertEqual(stats["classifier_hits"] + stats["emc_hits"], 5)
+        self.assertFalse(port_flow())
         # a catch-all below b's flow: b keeps its port flow, a (whose UDP is
         # still the higher flow's) does not
         self.sw.ctl("del-flows", "--strict", "priority=20,udp,tp_dst=2000")
