@@ -137,6 +137,15 @@ static void normal_output(struct pmd *pmd, struct rte_mbuf *m, struct pending_ou
 	output(pmd, m, o, p->ofport, op, tci);
 }
 
+// A remembered NORMAL decision (the cache's hint, or the memo) holds while
+// the MAC table is the version it was made from, and for the second its
+// source was learned or refreshed in, so that aging sees active sources.
+static inline bool l2_decision_fresh(const struct pmd *pmd, uint32_t fdb_version,
+	uint16_t learned_sec, uint32_t version)
+{
+	return fdb_version == version && learned_sec == (uint16_t)pmd->now_sec;
+}
+
 // L2 switching: learn the source, forward to the known destination or flood
 // within the VLAN. Returns the drop reason when nothing is sent.
 static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
@@ -161,10 +170,10 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	}
 	struct l2_memo *memo = &pmd->l2_memo;
 
-	if (hint != NULL && hint->gen == ref->gen && hint->fdb_version == version &&
-	    hint->learned_sec == (uint16_t)pmd->now_sec) {
+	if (hint != NULL && hint->gen == ref->gen &&
+	    l2_decision_fresh(pmd, hint->fdb_version, hint->learned_sec, version)) {
 		out = hint->out;
-	} else if (hint == NULL && memo->fdb_version == version && memo->sec == pmd->now_sec &&
+	} else if (hint == NULL && l2_decision_fresh(pmd, memo->fdb_version, memo->learned_sec, version) &&
 		   memo->in_port == in_port && memo->vlan == vlan &&
 		   memcmp(memo->dst, &eh->dst_addr, 6) == 0 && memcmp(memo->src, &eh->src_addr, 6) == 0) {
 		out = memo->out;
@@ -181,7 +190,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 				.learned_sec = (uint16_t)pmd->now_sec};
 		} else {
 			*memo = (struct l2_memo){.vlan = vlan, .in_port = in_port, .out = out,
-				.fdb_version = version, .sec = pmd->now_sec};
+				.fdb_version = version, .learned_sec = (uint16_t)pmd->now_sec};
 			memcpy(memo->dst, &eh->dst_addr, 6);
 			memcpy(memo->src, &eh->src_addr, 6);
 		}

@@ -2,7 +2,6 @@
 #include "classifier.h"
 #include "flow.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <rte_byteorder.h>
 
@@ -90,7 +89,7 @@ static bool mask_is_port_only(const struct psw_flow_key *mask, bool in_port)
 const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 {
 	const struct cls_subtable *by_port = NULL, *any = NULL;
-	const struct psw_flow *any_top = NULL, **pf;
+	const struct psw_flow *catch_all = NULL, **pf;
 	int32_t others = INT32_MIN; // the highest priority of any other shape
 	bool found = false;
 
@@ -106,21 +105,20 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 		else if (st->max_priority > others)
 			others = st->max_priority;
 	}
-	if (by_port == NULL && any == NULL)
+	// one masked match (all wildcards) in 'any': its flows differ by
+	// priority only, the first is the highest
+	if (any != NULL && any->store->n_flows > 0)
+		catch_all = any->store->flows[0];
+	if (by_port == NULL && catch_all == NULL)
 		return NULL;
 	pf = calloc(PSW_MAX_PORTS, sizeof(*pf));
 	if (pf == NULL)
 		return NULL;
-	// one masked match (all wildcards) in 'any': its flows differ by
-	// priority only, the first is the highest
-	if (any != NULL && any->store->n_flows > 0) {
-		any_top = any->store->flows[0];
-		if (any_top->priority > others && any_top->goto_table == PSW_NO_TABLE)
-			for (unsigned p = 1; p < PSW_MAX_PORTS; p++)
-				pf[p] = any_top;
-		else
-			any_top = NULL;
-		found = any_top != NULL;
+	if (catch_all != NULL && catch_all->priority > others &&
+	    catch_all->goto_table == PSW_NO_TABLE) {
+		for (unsigned p = 1; p < PSW_MAX_PORTS; p++)
+			pf[p] = catch_all;
+		found = true;
 	}
 	// 'by_port' holds its flows by in_port, priority descending: the first
 	// of each port is that port's highest
@@ -132,16 +130,12 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 			continue;
 		if (port == 0 || port >= PSW_MAX_PORTS)
 			continue;
-		// a catch-all of the same or a higher priority decides (or ties)
-		if (any != NULL && any->store->n_flows > 0 &&
-		    any->store->flows[0]->priority >= f->priority) {
-			if (any->store->flows[0]->priority == f->priority)
-				pf[port] = NULL;
+		// a catch-all of a higher priority decides; of the same, ties
+		if (catch_all != NULL && catch_all->priority > f->priority)
 			continue;
-		}
-		if (f->priority > others && f->goto_table == PSW_NO_TABLE) {
-			pf[port] = f;
-			found = true;
+		if (catch_all == NULL || catch_all->priority < f->priority) {
+			pf[port] = f->priority > others && f->goto_table == PSW_NO_TABLE ? f : NULL;
+			found |= pf[port] != NULL;
 		} else {
 			pf[port] = NULL;
 		}

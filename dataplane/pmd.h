@@ -54,9 +54,9 @@ struct l2_memo {
 	uint8_t src[6];
 	uint16_t vlan;
 	uint16_t in_port;
-	uint16_t out;      // the learned port, or EMC_L2_FLOOD
+	uint16_t out;         // the learned port, or EMC_L2_FLOOD
+	uint16_t learned_sec; // low bits of the second it was made in
 	uint32_t fdb_version; // 0: empty
-	uint32_t sec;
 };
 
 struct tx_buf {

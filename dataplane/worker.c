@@ -97,6 +97,16 @@ static void classify_misses(struct pmd *pmd, const struct psw_pipeline *pl,
 	}
 }
 
+static inline void count_rx(struct pmd *pmd, const struct pmd_rxq *rxq, uint16_t n,
+	uint64_t bytes)
+{
+	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
+
+	ps->rx_packets += n;
+	ps->rx_bytes += bytes;
+	pmd->stats.rx_packets += n;
+}
+
 // Parses one frame for its verdict (malformed or not); the key is scratch.
 static inline enum psw_drop_reason frame_verdict(const struct rte_mbuf *m, uint16_t in_port,
 	struct psw_flow_key *key)
@@ -118,7 +128,6 @@ static inline enum psw_drop_reason frame_verdict(const struct rte_mbuf *m, uint1
 static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 	struct rte_mbuf **pkts, uint16_t n, const struct psw_flow *f)
 {
-	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
 	bool direct = f->only_output != 0 && f->only_output != rxq->ofport;
 	uint64_t bytes = 0, passed = 0, passed_bytes = 0;
 
@@ -149,9 +158,7 @@ static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 		flow_count_flush(pmd, &fc);
 	}
 	pmd->stats.port_flow_hits += passed;
-	ps->rx_packets += n;
-	ps->rx_bytes += bytes;
-	pmd->stats.rx_packets += n;
+	count_rx(pmd, rxq, n, bytes);
 }
 
 // Three passes over a burst: parse and hash every packet, prefetching its
@@ -163,7 +170,6 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 	uint16_t n)
 {
 	const struct psw_pipeline *pl = pmd->pl;
-	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
 	struct psw_flow_key keys[PSW_BURST];
 	const struct psw_flow *chains[PSW_BURST][PSW_MAX_CHAIN];
 	struct emc_l2_ref hints[PSW_BURST];
@@ -231,9 +237,7 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 				hints[i].slot != NULL ? &hints[i] : NULL);
 	}
 	flow_count_flush(pmd, &fc);
-	ps->rx_packets += n;
-	ps->rx_bytes += bytes;
-	pmd->stats.rx_packets += n;
+	count_rx(pmd, rxq, n, bytes);
 }
 
 int pmd_main(void *arg)

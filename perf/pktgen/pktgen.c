@@ -116,8 +116,8 @@ static const char usage[] =
 	"  --sample N           stamp one frame in N with its sequence number and send\n"
 	"                       time (default 1: every frame); the others are counted\n"
 	"                       per stream only, and cost the generator no write to a\n"
-	"                       buffer it sent before (flat-out runs: the generator\n"
-	"                       then outruns the switch it measures)\n"
+	"                       buffer it sent before (flat out, it then spends less\n"
+	"                       on a frame than the switch it measures)\n"
 	"  --rfc2544            search the no-drop rate (NDR) and the partial-drop rate (PDR)\n"
 	"  --trial S --pdr-loss PCT --resolution PCT   (defaults 5, 0.5, 1)\n"
 	"  --json FILE          write the report there ('-' for stdout)\n"
@@ -237,6 +237,7 @@ static int build_frame(struct rte_mbuf *m, unsigned p, uint64_t seq, uint64_t ts
 static const struct stamp *find_stamp(const uint8_t *d, uint32_t len)
 {
 	uint32_t off = sizeof(struct rte_ether_hdr), ihl, l4;
+	const struct stamp *st;
 	uint16_t type = *(const uint16_t *)(d + 12);
 
 	if (len < off + 20)
@@ -254,10 +255,8 @@ static const struct stamp *find_stamp(const uint8_t *d, uint32_t len)
 	off += ihl + l4;
 	if (len < off + sizeof(struct stamp))
 		return NULL;
-	if (((const struct stamp *)(d + off))->magic != MAGIC &&
-	    ((const struct stamp *)(d + off))->magic != MAGIC_UNSTAMPED)
-		return NULL;
-	return (const struct stamp *)(d + off);
+	st = (const struct stamp *)(d + off);
+	return st->magic == MAGIC || st->magic == MAGIC_UNSTAMPED ? st : NULL;
 }
 
 static void account(struct gen_port *rp, const struct stamp *st, uint64_t now)
