@@ -610,6 +610,22 @@ def draw_plots(args, results, sweep):
     return made
 
 
+def tsc_hz():
+    """The TSC's rate when the kernel reports a constant one (cpu MHz is
+    then the TSC's), else None."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return None
+    flags = re.search(r"^flags\s*:(.*)$", info, re.M)
+    mhz = re.search(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M)
+    if not flags or not mhz or "constant_tsc" not in flags.group(1).split() or \
+            "tsc_known_freq" not in flags.group(1).split():
+        return None
+    return float(mhz.group(1)) * 1e6
+
+
 def ratio(a, b, key):
     if a and b and a.get(key) and b.get(key):
         return "%.2f" % (a[key] / b[key])
@@ -656,23 +672,46 @@ def write_results(args, results, seconds, warmup, trial):
         extra.append("- busy cycles per packet, Open vSwitch / testpmd io (p2p): %.2f: the most a switch "
                      "could gain over Open vSwitch in this run without doing less than testpmd io." % (
                          ov["cycles"] / tp["cycles"]))
+    # A switch's rate is its own only when its core is busy all the time: a
+    # core busy for less waited for the generator, and then every system
+    # shows the generator's pace, whatever it spends a packet.
+    hz = tsc_hz()
+    shares = [(label, results.get(("p2p", name))) for name, label in
+              (("testpmd-io", "testpmd io"), ("pswitch", "pswitch"), ("ovs-dpdk", "Open vSwitch"))]
+    shares = [(label, [100 * m * 1e6 * c / hz for m, c in zip(r["all"], r["all_cycles"]) if c])
+              for label, r in shares if r and hz]
+    shares = ["%s %.0f%% (%s)" % (label, statistics.median(x), " ".join("%.0f" % y for y in x))
+              for label, x in shares if x]
+    if shares:
+        extra.append("- share of the switch core's time spent busy, p2p flat out, median of rounds (rate x "
+                     "busy cycles per packet / TSC rate): %s. Under 100%%, the core waited for frames: "
+                     "the generator, not the switch, set the pace." % ", ".join(shares))
     # Systems measured next to each other in one round share that round's
     # state of the machine: the median of per-round ratios cancels much of
     # the drift between rounds that the medians of each system keep.
-    for scenario in ("p2p", "p2p-imix", "normal", "wildcard"):
-        p = results.get((scenario, "pswitch"))
+    for scenario, mine in (("p2p", "pswitch"), ("p2p", "testpmd-io"), ("p2p-imix", "pswitch"),
+                           ("normal", "pswitch"), ("wildcard", "pswitch")):
+        p = results.get((scenario, mine))
         for other, label in (("testpmd-io", "testpmd io"), ("ovs-dpdk", "Open vSwitch")):
             o = results.get((scenario, other))
-            if not p or not o or len(p["all"]) != len(o["all"]):
+            if other == mine or not p or not o or len(p["all"]) != len(o["all"]):
                 continue
             rates = [a / b for a, b in zip(p["all"], o["all"]) if b]
             cyc = [b / a for a, b in zip(p["all_cycles"], o["all_cycles"]) if a and b]
-            if rates:
-                extra.append("- %s, pswitch / %s, median of per-round ratios: rate %.2f (%s)%s." % (
-                    scenario, label, statistics.median(rates), " ".join("%.2f" % x for x in rates),
-                    ", busy cycles per packet %.2f (%s)" % (1 / statistics.median(cyc),
-                                                            " ".join("%.2f" % (1 / x) for x in cyc))
-                    if cyc else ""))
+            if not rates:
+                continue
+            cyc_text = ""
+            if cyc:
+                cyc_text = ", busy cycles per packet %.2f (%s)" % (
+                    1 / statistics.median(cyc), " ".join("%.2f" % (1 / x) for x in cyc))
+            note = ""
+            if mine == "testpmd-io":
+                # the limit's own lead: how far ahead of Open vSwitch a
+                # switch can be here while doing no less than testpmd io
+                note = ": the limit's own lead over Open vSwitch in this run"
+            extra.append("- %s, %s / %s, median of per-round ratios: rate %.2f (%s)%s%s." % (
+                scenario, "testpmd io" if mine == "testpmd-io" else mine, label,
+                statistics.median(rates), " ".join("%.2f" % x for x in rates), cyc_text, note))
     ow = results.get(("wildcard", "ovs-dpdk"))
     if ow and ow.get("install_s"):
         extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])
