@@ -80,7 +80,7 @@ static json_t *h_show(json_t *req, struct reply *rep)
 	(void)req;
 	(void)rep;
 	for (unsigned i = 0; i < psw_n_pmds; i++)
-		json_array_append_new(cores, json_integer(psw_pmds[i]->lcore));
+		json_array_append_new(cores, json_integer(psw_pmds[i]->core));
 	return json_pack("{s:s,s:o,s:o,s:i,s:i}", "version", PSW_VERSION, "ports", port_show(),
 		"pmd_cores", cores, "flows", flow_table_count(),
 		"pipeline_version", psw_active_pipeline ? psw_active_pipeline->version : 0);

@@ -19,7 +19,8 @@ static const char usage[] =
 	"usage: pswitchd [options] [-- EAL options]\n"
 	"\n"
 	"  --pmd-cores LIST        cores for PMD threads, e.g. 1 or 2-3,6 (default: the last core)\n"
-	"  --control-core N        core for the control thread (default: the first other core)\n"
+	"  --control-core N        core for the control thread (default: the first other core;\n"
+	"                          with --pmd-cores, it may share a PMD's core)\n"
 	"  --control-socket PATH   control socket (default " PSW_CTL_DEFAULT_SOCKET ")\n"
 	"  --run-dir DIR           sockets and saved state (default " PSW_CTL_DEFAULT_RUN_DIR ")\n"
 	"  --hugepages yes|no|auto use hugepages (auto: when enough are free; default)\n"
@@ -33,6 +34,14 @@ static const char usage[] =
 	"  --config FILE           JSON file with these options and \"ports\" and \"flows\"\n"
 	"  --flows FILE            flows to install at start, one per line\n"
 	"  --no-restore            do not bring back the ports of the last run\n"
+	"  --pmd-rxq-isolate yes|no  a PMD given a pinned rx queue polls no other (default yes)\n"
+	"  --pmd-load-interval S   seconds in each of the six intervals over which rx queue\n"
+	"                          and PMD loads are measured (default 10)\n"
+	"  --pmd-auto-lb           move rx queues between PMDs when one is overloaded and\n"
+	"                          moving them evens the load enough (default off)\n"
+	"  --pmd-auto-lb-load-threshold PCT         overloaded: busy this share of the time (95)\n"
+	"  --pmd-auto-lb-improvement-threshold PCT  enough: the loads' variance drops this much (25)\n"
+	"  --pmd-auto-lb-interval S                 least seconds between two moves (60)\n"
 	"  --fdb-max N             MAC table size (default 65536)\n"
 	"  --fdb-age SECONDS       MAC aging time (default 300)\n"
 	"  --logging-format F      text (klog, default) or json\n"
@@ -42,7 +51,8 @@ static const char usage[] =
 enum {
 	OPT_PMD_CORES = 256, OPT_CONTROL_CORE, OPT_CONTROL_SOCKET, OPT_RUN_DIR, OPT_HUGEPAGES,
 	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_EMC_ENTRIES, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
-	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION,
+	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION, OPT_RXQ_ISOLATE,
+	OPT_LOAD_INTERVAL, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +70,12 @@ static const struct option long_opts[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"flows", required_argument, NULL, OPT_FLOWS},
 	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
+	{"pmd-rxq-isolate", required_argument, NULL, OPT_RXQ_ISOLATE},
+	{"pmd-load-interval", required_argument, NULL, OPT_LOAD_INTERVAL},
+	{"pmd-auto-lb", no_argument, NULL, OPT_AUTO_LB},
+	{"pmd-auto-lb-load-threshold", required_argument, NULL, OPT_LB_LOAD},
+	{"pmd-auto-lb-improvement-threshold", required_argument, NULL, OPT_LB_IMPROVEMENT},
+	{"pmd-auto-lb-interval", required_argument, NULL, OPT_LB_INTERVAL},
 	{"fdb-max", required_argument, NULL, OPT_FDB_MAX},
 	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
 	{"logging-format", required_argument, NULL, OPT_LOG_FORMAT},
@@ -183,6 +199,31 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 	case OPT_NO_RESTORE:
 		cfg->restore = false;
 		break;
+	case OPT_RXQ_ISOLATE:
+		if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0)
+			return fail(err, elen, "--pmd-rxq-isolate takes yes or no");
+		cfg->rxq_isolate = strcmp(arg, "yes") == 0;
+		break;
+	case OPT_LOAD_INTERVAL:
+		if (parse_num(arg, 3600, &cfg->load_interval_s) < 0 || cfg->load_interval_s == 0)
+			return fail(err, elen, "--pmd-load-interval takes seconds, 1 to 3600");
+		break;
+	case OPT_AUTO_LB:
+		cfg->auto_lb = true;
+		break;
+	case OPT_LB_LOAD:
+		if (parse_num(arg, 100, &cfg->lb_load_threshold) < 0 || cfg->lb_load_threshold == 0)
+			return fail(err, elen, "--pmd-auto-lb-load-threshold takes a percentage, 1 to 100");
+		break;
+	case OPT_LB_IMPROVEMENT:
+		if (parse_num(arg, 100, &cfg->lb_improvement_threshold) < 0)
+			return fail(err, elen, "--pmd-auto-lb-improvement-threshold takes a percentage, "
+				"0 to 100");
+		break;
+	case OPT_LB_INTERVAL:
+		if (parse_num(arg, 86400, &cfg->lb_interval_s) < 0)
+			return fail(err, elen, "--pmd-auto-lb-interval takes seconds, 0 to 86400");
+		break;
 	case OPT_FDB_MAX:
 		if (parse_num(arg, 1 << 24, &cfg->fdb_max) < 0 || cfg->fdb_max < 16)
 			return fail(err, elen, "--fdb-max takes a count of at least 16");
@@ -211,6 +252,15 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 		return fail(err, elen, "unknown option");
 	}
 	return 0;
+}
+
+static unsigned opt_index(int opt)
+{
+	unsigned i = 0;
+
+	while (long_opts[i].name != NULL && long_opts[i].val != opt)
+		i++;
+	return i;
 }
 
 // The config file's keys are the long options with '_' for '-'.
@@ -254,11 +304,16 @@ static int load_file(struct psw_config *cfg, const char *path, char *err, size_t
 				opt = long_opts[i].val;
 		if (opt < 0 || opt == OPT_CONFIG || opt == OPT_VERSION || opt == 'h')
 			return fail(err, elen, "unknown key '%s' in config '%s'", key, path);
+		if (long_opts[opt_index(opt)].has_arg == no_argument && !json_is_boolean(v))
+			return fail(err, elen, "bad value for '%s' in config '%s': true or false", key, path);
 		if (json_is_string(v))
 			arg = json_string_value(v);
 		else if (json_is_integer(v))
 			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		else if (json_is_boolean(v) && (opt == OPT_NO_HUGE || opt == OPT_PCI || opt == OPT_NO_RESTORE)) {
+		else if (json_is_boolean(v) && opt == OPT_RXQ_ISOLATE)
+			arg = json_is_true(v) ? "yes" : "no";
+		else if (json_is_boolean(v) && (opt == OPT_NO_HUGE || opt == OPT_PCI || opt == OPT_NO_RESTORE ||
+						opt == OPT_AUTO_LB)) {
 			if (!json_is_true(v))
 				continue;
 		} else
@@ -337,6 +392,11 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 	cfg->fdb_age = 300;
 	cfg->restore = true;
 	cfg->control_core = UINT32_MAX;
+	cfg->rxq_isolate = true;
+	cfg->load_interval_s = 10;
+	cfg->lb_load_threshold = 95;
+	cfg->lb_improvement_threshold = 25;
+	cfg->lb_interval_s = 60;
 
 	// the config file first, so that the command line overrides it
 	for (int i = 1; i < argc; i++) {
@@ -379,11 +439,17 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 		cfg->eal_args[cfg->n_eal_args++] = argv[i];
 	}
 	default_cores(cfg, have_pmd, have_ctl);
-	for (unsigned i = 0; i < cfg->n_pmd_cores; i++)
-		if (cfg->pmd_cores[i] == cfg->control_core)
+	// Both given: the operator chose to share a CPU (a small node, a test),
+	// and is warned at start; chosen by default, it is refused.
+	for (unsigned i = 0; i < cfg->n_pmd_cores; i++) {
+		if (cfg->pmd_cores[i] != cfg->control_core)
+			continue;
+		if (!have_pmd || !have_ctl)
 			return fail(err, elen, "core %u cannot run both a PMD and the control thread "
 				"(this machine may have too few cores: give --pmd-cores and --control-core)",
 				cfg->control_core);
+		cfg->control_shares_pmd = true;
+	}
 	// the caches come out of --memory, and must leave room for the buffers
 	if (emc_memory_size(cfg->emc_entries) * cfg->n_pmd_cores > (size_t)cfg->memory_mb << 19)
 		return fail(err, elen, "%u PMD(s) with --emc-entries %u need %zu MB, more than half of "

@@ -16,6 +16,7 @@ struct psw_config {
 	unsigned pmd_cores[PSW_MAX_PMDS];
 	unsigned n_pmd_cores;
 	unsigned control_core;
+	bool control_shares_pmd;   // the operator put a PMD on the control thread's CPU
 	char control_socket[108];
 	char run_dir[PATH_MAX - 64];
 	char file_prefix[64];
@@ -29,6 +30,12 @@ struct psw_config {
 	unsigned n_eal_args;
 	enum psw_log_format log_format;
 	int verbosity;
+	bool rxq_isolate;          // a PMD with a pinned queue polls nothing else
+	bool auto_lb;
+	unsigned lb_load_threshold;        // percent
+	unsigned lb_improvement_threshold; // percent
+	unsigned lb_interval_s;            // least time between automatic moves
+	unsigned load_interval_s;          // one of the load window's six intervals
 	unsigned fdb_max;
 	unsigned fdb_age;
 	bool restore;

@@ -9,6 +9,7 @@
 #include "pending_del.h"
 #include "pmd.h"
 #include "pmd_ctl.h"
+#include "pmd_load.h"
 #include "port_ctl.h"
 
 #include <errno.h>
@@ -49,22 +50,23 @@ static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t size)
 
 static int eal_start(const struct psw_config *cfg)
 {
-	char lcores[256], main_lcore[16], mem[32], loglevel[32];
+	char lcores[16 * (PSW_MAX_PMDS + 1)], main_lcore[16], mem[32], loglevel[32];
 	char *argv[64 + PSW_CONFIG_MAX_EAL];
 	cookie_io_functions_t io = {.write = dpdk_log_write};
 	int argc = 0, off, ret;
 	FILE *stream;
 
-	off = snprintf(lcores, sizeof(lcores), "%u", cfg->control_core);
+	off = snprintf(lcores, sizeof(lcores), "%u@%u", CONTROL_LCORE, cfg->control_core);
 	for (unsigned i = 0; i < cfg->n_pmd_cores; i++)
-		off += snprintf(lcores + off, sizeof(lcores) - (size_t)off, ",%u", cfg->pmd_cores[i]);
-	snprintf(main_lcore, sizeof(main_lcore), "%u", cfg->control_core);
+		off += snprintf(lcores + off, sizeof(lcores) - (size_t)off, ",%u@%u", PMD_LCORE(i),
+			cfg->pmd_cores[i]);
+	snprintf(main_lcore, sizeof(main_lcore), "%u", CONTROL_LCORE);
 	snprintf(mem, sizeof(mem), "%u", cfg->memory_mb);
 	// -v 0 shows DPDK's warnings and errors; -v 4 its info; -v 6 its debug
 	snprintf(loglevel, sizeof(loglevel), "%d", psw_log_verbosity() >= 6 ? RTE_LOG_DEBUG :
 		psw_log_verbosity() >= 4 ? RTE_LOG_INFO : RTE_LOG_WARNING);
 	argv[argc++] = "pswitchd";
-	argv[argc++] = "-l";
+	argv[argc++] = "--lcores";
 	argv[argc++] = lcores;
 	argv[argc++] = "--main-lcore";
 	argv[argc++] = main_lcore;
@@ -140,6 +142,7 @@ static void control_loop(void)
 			port_poll_links();
 			last_link = now;
 		}
+		pmd_ctl_tick(now);
 		if (now - last_age >= 1000) {
 			fdb_age();
 			flow_table_expire();
@@ -176,6 +179,9 @@ int main(int argc, char **argv)
 	psw_log_setup(cfg.log_format, cfg.verbosity, "pswitchd");
 	LOG_INFO(0, "starting pswitchd", KV_STR("version", PSW_VERSION),
 		KV_STR("control_socket", cfg.control_socket), KV_STR("run_dir", cfg.run_dir));
+	if (cfg.control_shares_pmd)
+		LOG_WARN("a PMD shares the control thread's core: control commands and flow changes "
+			"wait for its time slices", KV_UINT("core", cfg.control_core));
 	if (make_run_dir(cfg.run_dir) < 0)
 		return 1;
 	if (eal_start(&cfg) < 0)
@@ -192,6 +198,16 @@ int main(int argc, char **argv)
 	if (flow_table_init() < 0 || port_ctl_init(pool, cfg.run_dir) < 0 ||
 	    fdb_init(cfg.fdb_max, cfg.fdb_age) < 0)
 		goto out_eal;
+	pmd_ctl_balance_config(&(struct pmd_balance){.isolate = cfg.rxq_isolate,
+		.auto_lb = cfg.auto_lb, .load_threshold = cfg.lb_load_threshold,
+		.improvement_threshold = cfg.lb_improvement_threshold,
+		.load_interval_ms = (uint64_t)cfg.load_interval_s * 1000,
+		.auto_lb_interval_ms = (uint64_t)cfg.lb_interval_s * 1000});
+	if (cfg.auto_lb)
+		LOG_INFO(0, "PMD auto load balance is on", KV_UINT("load_threshold_percent",
+			cfg.lb_load_threshold), KV_UINT("improvement_threshold_percent",
+			cfg.lb_improvement_threshold), KV_UINT("interval_s", cfg.lb_interval_s),
+			KV_UINT("window_s", cfg.load_interval_s * PMD_LOAD_INTERVALS));
 	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool, cfg.emc_entries) < 0)
 		goto out_eal;
 	if (api_init(cfg.control_socket) < 0)

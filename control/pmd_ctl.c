@@ -2,7 +2,9 @@
 #include "pmd_ctl.h"
 #include "log.h"
 #include "pmd.h"
+#include "pmd_load.h"
 #include "port_ctl.h"
+#include "rxq_sched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,16 +16,19 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-// Rebalancing weighs queues by their busy cycles since the last assignment.
-static bool rebalance_by_load;
+_Static_assert(RXQ_SCHED_MAX_PMDS == PSW_MAX_PMDS, "the scheduler places queues on every PMD");
 
-int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
+static struct pmd_balance balance = PMD_BALANCE_DEFAULTS;
+static uint64_t load_last_ms, auto_lb_last_ms, auto_lb_moves;
+static bool pmd_isolated[PSW_MAX_PMDS]; // as the last placement decided
+
+int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
 	uint32_t emc_entries)
 {
 	if (n == 0 || n > PSW_MAX_PMDS)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		int socket = (int)rte_lcore_to_socket_id(lcores[i]);
+		int socket = (int)rte_lcore_to_socket_id(PMD_LCORE(i));
 		struct pmd *pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE, socket);
 		void *emc = rte_malloc_socket("pmd_emc", emc_memory_size(emc_entries),
 			RTE_CACHE_LINE_SIZE, socket);
@@ -43,18 +48,18 @@ int pmd_ctl_start(const unsigned *lcores, unsigned n, struct rte_mempool *pool,
 		memset(emc, 0, emc_memory_size(emc_entries));
 		emc_init(&pmd->emc, emc_entries, emc);
 		pmd->index = i;
-		pmd->lcore = lcores[i];
+		pmd->core = cores[i];
 		pmd->pool = pool;
 		pmd->tsc_hz = rte_get_tsc_hz();
 		psw_pmds[i] = pmd;
 	}
 	psw_n_pmds = n;
 	for (unsigned i = 0; i < n; i++) {
-		int ret = rte_eal_remote_launch(pmd_main, psw_pmds[i], lcores[i]);
+		int ret = rte_eal_remote_launch(pmd_main, psw_pmds[i], PMD_LCORE(i));
 
 		if (ret < 0)
 			return errno_log(ret, "cannot launch PMD");
-		LOG_INFO(0, "PMD started", KV_INT("core", lcores[i]), KV_INT("pmd", i));
+		LOG_INFO(0, "PMD started", KV_INT("core", cores[i]), KV_INT("pmd", i));
 	}
 	return 0;
 }
@@ -78,69 +83,47 @@ void pmd_ctl_stop(void)
 struct rxq_ref {
 	struct psw_port *port;
 	uint16_t queue;
-	uint64_t load;
 };
 
-static int load_order(const void *a, const void *b)
-{
-	const struct rxq_ref *x = a, *y = b;
-
-	return (x->load < y->load) - (x->load > y->load);
-}
-
-int pmd_ctl_assign_rxqs(void)
+// Every rx queue of the active ports, with its load, pin and PMD now.
+static unsigned collect_rxqs(struct rxq_ref **refs, struct rxq_sched_item **items)
 {
 	const struct port_table *t = psw_active_ports;
-	struct pmd_rxq_set *sets[PSW_MAX_PMDS] = {NULL}, *old[PSW_MAX_PMDS];
-	uint64_t load[PSW_MAX_PMDS] = {0};
-	struct rxq_ref *refs;
-	unsigned n_refs = 0, total = 0;
+	unsigned total = 0, n = 0;
 
-	if (psw_n_pmds == 0)
-		return 0;
 	for (uint32_t i = 0; i < t->n; i++)
 		total += t->by_ofport[t->ofports[i]]->nb_rxq;
-	refs = calloc(total ? total : 1, sizeof(*refs));
-	for (unsigned p = 0; p < psw_n_pmds; p++)
-		sets[p] = calloc(1, sizeof(struct pmd_rxq_set) + (total ? total : 1) * sizeof(struct pmd_rxq));
-	for (unsigned p = 0; p < psw_n_pmds; p++) {
-		if (sets[p] == NULL || refs == NULL) {
-			for (unsigned q = 0; q < psw_n_pmds; q++)
-				free(sets[q]);
-			free(refs);
-			return -ENOMEM;
-		}
+	*refs = calloc(total ? total : 1, sizeof(**refs));
+	*items = calloc(total ? total : 1, sizeof(**items));
+	if (*refs == NULL || *items == NULL) {
+		free(*refs);
+		free(*items);
+		return UINT32_MAX;
 	}
 	for (uint32_t i = 0; i < t->n; i++) {
 		struct psw_port *port = t->by_ofport[t->ofports[i]];
+		const struct port_ctl *c = port->ctl;
 
 		for (uint16_t q = 0; q < port->nb_rxq; q++) {
-			refs[n_refs++] = (struct rxq_ref){.port = port, .queue = q,
-				.load = rebalance_by_load ? port->rxq_stats[q].busy_cycles : 1};
+			(*refs)[n] = (struct rxq_ref){.port = port, .queue = q};
+			(*items)[n] = (struct rxq_sched_item){.load = pmd_load_rxq(port, q),
+				.pin = c->rxq_pin[q], .pmd = c->rxq_pmd[q] >= 0 ?
+					(unsigned)c->rxq_pmd[q] : UINT32_MAX};
+			n++;
 		}
 	}
-	// heaviest first onto the least loaded PMD, as Open vSwitch's "cycles" mode
-	qsort(refs, n_refs, sizeof(*refs), load_order);
-	for (unsigned r = 0; r < n_refs; r++) {
-		struct port_ctl *c = refs[r].port->ctl;
-		int pin = c->rxq_pin[refs[r].queue];
-		unsigned best = 0;
+	return n;
+}
 
-		if (pin >= 0 && (unsigned)pin < psw_n_pmds) {
-			best = (unsigned)pin;
-		} else {
-			for (unsigned p = 1; p < psw_n_pmds; p++)
-				if (load[p] < load[best] ||
-				    (load[p] == load[best] && sets[p]->n < sets[best]->n))
-					best = p;
-		}
-		load[best] += refs[r].load ? refs[r].load : 1;
-		c->rxq_pmd[refs[r].queue] = (int16_t)best;
-		sets[best]->q[sets[best]->n++] = (struct pmd_rxq){
-			.eth_port = refs[r].port->eth_port, .queue = refs[r].queue,
-			.ofport = refs[r].port->ofport, .port = refs[r].port};
-	}
-	free(refs);
+static struct pmd_rxq_set *new_set(unsigned n)
+{
+	return calloc(1, sizeof(struct pmd_rxq_set) + (n ? n : 1) * sizeof(struct pmd_rxq));
+}
+
+static void publish_sets(struct pmd_rxq_set **sets)
+{
+	struct pmd_rxq_set *old[PSW_MAX_PMDS];
+
 	for (unsigned p = 0; p < psw_n_pmds; p++) {
 		old[p] = psw_pmds[p]->rxqs;
 		rcu_assign_pointer(psw_pmds[p]->rxqs, sets[p]);
@@ -148,7 +131,100 @@ int pmd_ctl_assign_rxqs(void)
 	synchronize_rcu();
 	for (unsigned p = 0; p < psw_n_pmds; p++)
 		free(old[p]);
+}
+
+// A placement of every rx queue: the queues, where they are, where they go.
+struct plan {
+	struct rxq_ref *refs;
+	struct rxq_sched_item *items;
+	unsigned n;
+	struct rxq_sched cur, next;
+};
+
+// Publishes the placement 'pl' makes. A queue that changes PMD is first taken
+// from its old PMD, and given to the new one only after a grace period: no
+// two PMDs ever poll one queue (an ethdev queue is single-reader).
+static int apply(const struct plan *pl)
+{
+	const struct rxq_ref *refs = pl->refs;
+	const struct rxq_sched_item *items = pl->items;
+	unsigned n = pl->n;
+	struct pmd_rxq_set *keep[PSW_MAX_PMDS] = {NULL}, *sets[PSW_MAX_PMDS] = {NULL};
+	bool moved = false;
+
+	for (unsigned p = 0; p < psw_n_pmds; p++) {
+		keep[p] = new_set(n);
+		sets[p] = new_set(n);
+		if (keep[p] == NULL || sets[p] == NULL) {
+			for (unsigned q = 0; q <= p; q++) {
+				free(keep[q]);
+				free(sets[q]);
+			}
+			return -ENOMEM;
+		}
+	}
+	for (unsigned r = 0; r < n; r++) {
+		struct port_ctl *c = refs[r].port->ctl;
+		unsigned pmd = items[r].pmd;
+		struct pmd_rxq q = {.eth_port = refs[r].port->eth_port, .queue = refs[r].queue,
+			.ofport = refs[r].port->ofport, .port = refs[r].port};
+
+		if (c->rxq_pmd[refs[r].queue] == (int16_t)pmd)
+			keep[pmd]->q[keep[pmd]->n++] = q;
+		else if (c->rxq_pmd[refs[r].queue] >= 0)
+			moved = true;
+		sets[pmd]->q[sets[pmd]->n++] = q;
+		c->rxq_pmd[refs[r].queue] = (int16_t)pmd;
+	}
+	if (moved)
+		publish_sets(keep);
+	else
+		for (unsigned p = 0; p < psw_n_pmds; p++)
+			free(keep[p]);
+	publish_sets(sets);
+	for (unsigned p = 0; p < psw_n_pmds; p++)
+		pmd_isolated[p] = pl->next.isolated[p];
 	return 0;
+}
+
+// With 'by_load', every queue is placed anew by its load; otherwise queues
+// that have a PMD keep it, and new ones go to the least loaded (a port added
+// or removed moves no other port's queue).
+static int plan_make(struct plan *pl, bool by_load)
+{
+	pl->n = collect_rxqs(&pl->refs, &pl->items);
+	if (pl->n == UINT32_MAX)
+		return -ENOMEM;
+	rxq_sched_tally(pl->items, pl->n, psw_n_pmds, balance.isolate, &pl->cur);
+	for (unsigned i = 0; i < pl->n; i++)
+		pl->items[i].stay = !by_load;
+	rxq_sched_assign(pl->items, pl->n, psw_n_pmds, balance.isolate, &pl->next);
+	return 0;
+}
+
+static void plan_free(struct plan *pl)
+{
+	free(pl->refs);
+	free(pl->items);
+}
+
+static int assign(bool by_load)
+{
+	struct plan pl;
+	int ret;
+
+	if (psw_n_pmds == 0)
+		return 0;
+	ret = plan_make(&pl, by_load);
+	if (ret == 0)
+		ret = apply(&pl);
+	plan_free(&pl);
+	return ret;
+}
+
+int pmd_ctl_assign_rxqs(void)
+{
+	return assign(false);
 }
 
 int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
@@ -167,7 +243,7 @@ int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
 	}
 	if (core >= 0) {
 		for (unsigned i = 0; i < psw_n_pmds; i++)
-			if (psw_pmds[i]->lcore == (unsigned)core)
+			if (psw_pmds[i]->core == (unsigned)core)
 				pmd = (int)i;
 		if (pmd < 0) {
 			snprintf(err, elen, "no PMD runs on core %d", core);
@@ -176,17 +252,72 @@ int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
 	}
 	c = p->ctl;
 	c->rxq_pin[queue] = (int16_t)pmd;
-	return pmd_ctl_assign_rxqs();
+	return assign(false);
 }
 
 int pmd_ctl_rebalance(void)
 {
-	int ret;
+	return assign(true);
+}
 
-	rebalance_by_load = true;
-	ret = pmd_ctl_assign_rxqs();
-	rebalance_by_load = false;
-	return ret;
+void pmd_ctl_balance_config(const struct pmd_balance *b)
+{
+	balance = *b;
+}
+
+// The longest window among the PMDs: the cycles a PMD's load is a share of.
+static uint64_t window_cycles(void)
+{
+	uint64_t w = 0;
+
+	for (unsigned p = 0; p < psw_n_pmds; p++)
+		if (pmd_load_total(p) > w)
+			w = pmd_load_total(p);
+	return w;
+}
+
+// Open vSwitch's auto load balancing: when a PMD that takes any queue is
+// busier than the load threshold over the window, and placing every queue
+// anew by its load would make the PMDs' loads less uneven (their variance)
+// by the improvement threshold, the queues move.
+static void auto_lb_run(uint64_t now_ms)
+{
+	struct auto_lb_check c = {.load_threshold = balance.load_threshold,
+		.improvement_threshold = balance.improvement_threshold};
+	double busy[PSW_MAX_PMDS];
+	struct plan pl;
+
+	for (unsigned p = 0; p < psw_n_pmds; p++) {
+		uint64_t total = pmd_load_total(p);
+
+		busy[p] = total ? 100.0 * (double)pmd_load_busy(p) / (double)total : 0;
+	}
+	if (plan_make(&pl, true) < 0)
+		return;
+	if (auto_lb_worth_it(&pl.cur, &pl.next, busy, window_cycles(), &c)) {
+		if (apply(&pl) == 0) {
+			auto_lb_moves++;
+			auto_lb_last_ms = now_ms;
+			LOG_INFO(0, "auto load balance moved rx queues between PMDs",
+				KV_UINT("improvement_percent", (uint64_t)c.improvement),
+				KV_UINT("rebalances", auto_lb_moves));
+		}
+	} else if (c.overloaded) {
+		LOG_INFO(2, "auto load balance: a PMD is overloaded, moving queues would not help enough",
+			KV_INT("improvement_percent", (int64_t)c.improvement));
+	}
+	plan_free(&pl);
+}
+
+void pmd_ctl_tick(uint64_t now_ms)
+{
+	if (balance.load_interval_ms == 0 || now_ms - load_last_ms < balance.load_interval_ms)
+		return;
+	load_last_ms = now_ms;
+	pmd_load_sample();
+	if (balance.auto_lb && psw_n_pmds > 1 &&
+	    (auto_lb_moves == 0 || now_ms - auto_lb_last_ms >= balance.auto_lb_interval_ms))
+		auto_lb_run(now_ms);
 }
 
 static void stats_delta(const struct pmd *pmd, struct pmd_stats *d)
@@ -213,7 +344,7 @@ json_t *pmd_ctl_stats(void)
 			dropped += d.drops[r];
 		json_array_append_new(arr, json_pack(
 			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
-			"pmd", i, "core", psw_pmds[i]->lcore,
+			"pmd", i, "core", psw_pmds[i]->core,
 			"packets", (json_int_t)d.rx_packets, "dropped", (json_int_t)dropped,
 			"port_flow_hits", (json_int_t)d.port_flow_hits,
 			"emc_hits", (json_int_t)d.emc_hits, "classifier_hits", (json_int_t)d.cls_hits,
@@ -240,29 +371,30 @@ void pmd_ctl_stats_clear(void)
 			sizeof(struct pmd_stats));
 }
 
+// Loads over the window, as shares of the PMD's cycles in it: a queue's
+// usage is the part of its PMD's time spent on it.
 json_t *pmd_ctl_rxq_show(void)
 {
 	json_t *arr = json_array();
 
 	for (unsigned i = 0; i < psw_n_pmds; i++) {
 		const struct pmd_rxq_set *s = psw_pmds[i]->rxqs;
-		uint64_t total = 0;
+		uint64_t window = pmd_load_total(i);
 		json_t *qs = json_array();
 
-		for (uint32_t j = 0; s != NULL && j < s->n; j++)
-			total += s->q[j].port->rxq_stats[s->q[j].queue].busy_cycles;
 		for (uint32_t j = 0; s != NULL && j < s->n; j++) {
 			const struct psw_port *p = s->q[j].port;
 			const struct port_ctl *c = p->ctl;
-			uint64_t busy = p->rxq_stats[s->q[j].queue].busy_cycles;
+			uint16_t q = s->q[j].queue;
 
 			json_array_append_new(qs, json_pack("{s:s,s:i,s:b,s:I,s:f}", "port", p->name,
-				"queue", s->q[j].queue, "pinned", c->rxq_pin[s->q[j].queue] >= 0,
-				"packets", (json_int_t)p->rxq_stats[s->q[j].queue].packets,
-				"usage", total ? (double)busy / (double)total : 0.0));
+				"queue", q, "pinned", c->rxq_pin[q] >= 0,
+				"packets", (json_int_t)p->rxq_stats[q].packets,
+				"usage", window ? (double)pmd_load_rxq(p, q) / (double)window : 0.0));
 		}
-		json_array_append_new(arr, json_pack("{s:i,s:i,s:o}", "pmd", i, "core",
-			psw_pmds[i]->lcore, "rxqs", qs));
+		json_array_append_new(arr, json_pack("{s:i,s:i,s:b,s:f,s:o}", "pmd", i, "core",
+			psw_pmds[i]->core, "isolated", pmd_isolated[i],
+			"usage", window ? (double)pmd_load_busy(i) / (double)window : 0.0, "rxqs", qs));
 	}
 	return arr;
 }
@@ -282,7 +414,7 @@ json_t *pmd_ctl_drop_stats(void)
 			json_object_set_new(po, psw_drop_reason_names[r], json_integer((json_int_t)v));
 		}
 		json_array_append_new(per, json_pack("{s:i,s:i,s:o}", "pmd", i, "core",
-			psw_pmds[i]->lcore, "drops", po));
+			psw_pmds[i]->core, "drops", po));
 	}
 	for (unsigned r = 1; r < PSW_DROP_REASON_COUNT; r++)
 		json_object_set_new(o, psw_drop_reason_names[r], json_integer((json_int_t)total[r]));

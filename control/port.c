@@ -604,7 +604,7 @@ json_t *port_show(void)
 			int pmd = c->rxq_pmd[q];
 
 			json_array_append_new(rxqs, json_pack("{s:i,s:i,s:b}", "queue", q,
-				"pmd_core", pmd >= 0 && psw_pmds[pmd] ? (int)psw_pmds[pmd]->lcore : -1,
+				"pmd_core", pmd >= 0 && psw_pmds[pmd] ? (int)psw_pmds[pmd]->core : -1,
 				"pinned", c->rxq_pin[q] >= 0));
 		}
 		json_array_append_new(arr, json_pack(

@@ -164,7 +164,9 @@ static void print_pmd_stats(json_t *r)
 	json_array_foreach(r, n, p) {
 		long long pk = i(p, "packets");
 
-		printf("pmd %lld core %lld:\n", i(p, "pmd"), i(p, "core"));
+		printf("pmd %lld core %lld:%s busy: %.0f %%\n", i(p, "pmd"), i(p, "core"),
+			json_is_true(json_object_get(p, "isolated")) ? " isolated," : "",
+			100.0 * d(p, "usage"));
 		printf("  packets received: %lld\n  packets dropped: %lld\n", pk, i(p, "dropped"));
 		printf("  port flow hits (no lookup): %lld\n", i(p, "port_flow_hits"));
 		printf("  exact-match cache hits: %lld (%.1f%%) of %lld entries\n", i(p, "emc_hits"),
@@ -187,7 +189,9 @@ static void print_rxqs(json_t *r)
 	size_t n, k;
 
 	json_array_foreach(r, n, p) {
-		printf("pmd %lld core %lld:\n", i(p, "pmd"), i(p, "core"));
+		printf("pmd %lld core %lld:%s busy: %.0f %%\n", i(p, "pmd"), i(p, "core"),
+			json_is_true(json_object_get(p, "isolated")) ? " isolated," : "",
+			100.0 * d(p, "usage"));
 		json_array_foreach(json_object_get(p, "rxqs"), k, q)
 			printf("  port: %-20s queue-id: %2lld %s usage: %3.0f %%  packets: %lld\n",
 				s(q, "port"), i(q, "queue"),

@@ -66,7 +66,7 @@ struct tx_buf {
 
 struct pmd {
 	unsigned index;      // 0..n_pmds-1: slot in per-PMD arrays
-	unsigned lcore;
+	unsigned core;       // the CPU it runs on (its EAL lcore is index + 1)
 	volatile bool stop;
 	volatile bool running;
 	struct pmd_rxq_set *rxqs; // RCU-protected

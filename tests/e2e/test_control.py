@@ -224,7 +224,11 @@ class Daemon(unittest.TestCase):
 
     def test_bad_options_and_config(self):
         cases = [(["--pmd-cores", "x"], "bad --pmd-cores"),
-                 (["--pmd-cores", "0", "--control-core", "0"], "cannot run both"),
+                 (["--pmd-cores", "0,0"], "bad --pmd-cores"),
+                 (["--pmd-rxq-isolate", "maybe"], "yes or no"),
+                 (["--pmd-load-interval", "0"], "1 to 3600"),
+                 (["--pmd-auto-lb-load-threshold", "0"], "1 to 100"),
+                 (["--pmd-auto-lb-improvement-threshold", "101"], "0 to 100"),
                  (["--logging-format", "xml"], "text or json"),
                  (["--config", "/nonexistent.json"], "cannot read config"),
                  (["--memory", "1"], "at least 64"),
@@ -238,6 +242,10 @@ class Daemon(unittest.TestCase):
             f.write('{"pmd_cores": "1", "bogus": 1}')
         r = subprocess.run([PSWITCHD, "--config", f.name], capture_output=True, text=True, timeout=30)
         self.assertIn("unknown key 'bogus'", r.stderr)
+        with open(f.name, "w") as f:
+            f.write('{"pmd_auto_lb": "yes"}')
+        r = subprocess.run([PSWITCHD, "--config", f.name], capture_output=True, text=True, timeout=30)
+        self.assertIn("bad value for 'pmd_auto_lb'", r.stderr)
         os.unlink(f.name)
 
     def test_emc_size_and_memory(self):

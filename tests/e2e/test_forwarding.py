@@ -3,6 +3,7 @@
 byte received is checked against what was sent, and the counters against
 the packets."""
 
+import os
 import time
 
 from scapy.all import (ARP, Dot1Q, Ether, ICMP, ICMPv6EchoRequest, ICMPv6ND_NS, IP, IPv6,
@@ -181,6 +182,29 @@ class Normal(SwitchTest):
         fdb = {(e["mac"], e["vlan"]): e["port"] for e in self.sw.j("fdb-show")["entries"]}
         self.assertEqual(fdb[(B, 0)], "c")
         self.assertGreater(self.sw.j("pmd-stats")[0]["port_flow_hits"], 0)
+
+    def test_repeated_frames_follow_a_static_entry(self):
+        # NORMAL's remembered decision holds while the MAC table is the same:
+        # a static entry that moves B, added between two runs of the same
+        # frame and with no frame of its own, redirects the very next frame
+        # (not the next second's)
+        self.sw.ctl("add-flow", "actions=normal")
+        b_to_a, a_to_b = udp(B, A, 1), udp(A, B, 2)
+        moved = os.path.join(self.sw.dir, "moved")
+        p = self.peer([send("b", b_to_a), "sleep 100", send("a", a_to_b, 3), "sleep 5", "mark sent",
+                       "wait-file " + moved, send("a", a_to_b, 3)])
+        p.start()
+        sent = os.path.join(p.out, "sent")
+        deadline = time.time() + 20
+        while not os.path.exists(sent) and time.time() < deadline:
+            time.sleep(0.002)
+        self.sw.ctl("fdb-add", "c", B)
+        open(moved, "w").close()
+        p.wait()
+        self.assertEqual(p.rx["b"], [a_to_b] * 3)
+        self.assertEqual(p.rx["c"], [b_to_a] + [a_to_b] * 3)
+        self.assertEqual(p.rx["a"], [b_to_a])
+        self.assertEqual(self.sw.j("pmd-stats")[0]["port_flow_hits"], 7)
 
     def test_static_entries_and_flush(self):
         self.sw.ctl("add-flow", "actions=normal")
