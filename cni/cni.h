@@ -96,6 +96,14 @@ struct vhost_conf {
 	unsigned queues;
 };
 
+// runtimeConfig.bandwidth (the "bandwidth" capability), from the pod's side:
+// ingress is what reaches the pod, egress what it sends. Bits per second and
+// bits; 0: none.
+struct cni_bandwidth {
+	uint64_t ingress_rate, ingress_burst;
+	uint64_t egress_rate, egress_burst;
+};
+
 // The network configuration on stdin.
 struct cni_conf {
 	json_t *root;             // owned
@@ -113,6 +121,7 @@ struct cni_conf {
 	json_t *dns;              // borrowed, may be NULL
 	json_t *prev_result;      // borrowed, may be NULL
 	char runtime_mac[32];
+	struct cni_bandwidth bandwidth;
 	json_t *valid_attachments; // GC, borrowed
 	char log_file[256];
 	int log_verbosity;

@@ -209,6 +209,45 @@ static int get_bool(json_t *o, const char *key, bool *out, struct cni_error *e)
 	return 0;
 }
 
+// The limits pswitchd can police: up to 400 Gbit/s, bursts up to 512 MB.
+#define MAX_RATE_BPS 400000000000ULL
+#define MAX_BURST_BITS (8ULL << 29)
+
+static int get_bits(json_t *o, const char *key, uint64_t max, uint64_t *out, struct cni_error *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
+			"runtimeConfig.bandwidth \"%s\" must be a number from 0 to %llu", key,
+			(unsigned long long)max);
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+// runtimeConfig.bandwidth, as the bandwidth plugin takes it: rates in bits
+// per second, bursts in bits; a burst needs its rate.
+static int get_bandwidth(json_t *bw, struct cni_bandwidth *out, struct cni_error *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (bw == NULL)
+		return 0;
+	if (!json_is_object(bw))
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG, "runtimeConfig.bandwidth must be an object");
+	if (get_bits(bw, "ingressRate", MAX_RATE_BPS, &out->ingress_rate, e) < 0 ||
+	    get_bits(bw, "ingressBurst", MAX_BURST_BITS, &out->ingress_burst, e) < 0 ||
+	    get_bits(bw, "egressRate", MAX_RATE_BPS, &out->egress_rate, e) < 0 ||
+	    get_bits(bw, "egressBurst", MAX_BURST_BITS, &out->egress_burst, e) < 0)
+		return -1;
+	if ((out->ingress_burst && !out->ingress_rate) || (out->egress_burst && !out->egress_rate))
+		return cni_fail(e, CNI_ERR_INVALID_CONFIG,
+			"runtimeConfig.bandwidth: a burst needs its rate");
+	return 0;
+}
+
 // An absolute path without "." or ".." components: nothing the config names
 // may point outside where it says.
 static bool clean_abs_path(const char *p)
@@ -415,7 +454,8 @@ int cni_conf_parse(const char *text, enum cni_cmd cmd, struct cni_conf *c, struc
 	if (rc != NULL) {
 		if (!json_is_object(rc))
 			return cni_fail(e, CNI_ERR_INVALID_CONFIG, "\"runtimeConfig\" must be an object");
-		if (get_str(rc, "mac", false, c->runtime_mac, sizeof(c->runtime_mac), e) < 0)
+		if (get_str(rc, "mac", false, c->runtime_mac, sizeof(c->runtime_mac), e) < 0 ||
+		    get_bandwidth(json_object_get(rc, "bandwidth"), &c->bandwidth, e) < 0)
 			return -1;
 	}
 	if (cmd == CMD_GC) {

@@ -86,6 +86,22 @@ static const char *gateway_of(const struct cni_addrs *a)
 	return NULL;
 }
 
+// A limit in bits (per second) as pswitchd's kbit (per second), rounded up
+// so that a small limit is not none.
+static void policing(json_t *opts, const char *dir, uint64_t rate_bps, uint64_t burst_bits)
+{
+	char key[32];
+
+	if (rate_bps == 0)
+		return;
+	snprintf(key, sizeof(key), "%s_policing_rate", dir);
+	json_object_set_new(opts, key, json_integer((json_int_t)((rate_bps + 999) / 1000)));
+	if (burst_bits != 0) {
+		snprintf(key, sizeof(key), "%s_policing_burst", dir);
+		json_object_set_new(opts, key, json_integer((json_int_t)((burst_bits + 999) / 1000)));
+	}
+}
+
 // What pswitchd keeps with the port: the pod's identity, so that operators
 // see whose port it is and GC finds the ports of vanished pods.
 static json_t *port_options(const struct cni_env *env, const struct cni_conf *conf,
@@ -96,8 +112,14 @@ static json_t *port_options(const struct cni_env *env, const struct cni_conf *co
 
 	if (env->k8s_pod[0])
 		json_object_set_new(cni, "pod", json_sprintf("%s/%s", env->k8s_namespace, env->k8s_pod));
-	return json_pack("{s:s,s:o,s:b,s:i,s:o}", "mac", mac, "ips", ips_json(a), "port_security",
-		conf->port_security, "tag", conf->vlan, "cni", cni);
+	json_t *opts = json_pack("{s:s,s:o,s:b,s:i,s:o}", "mac", mac, "ips", ips_json(a),
+		"port_security", conf->port_security, "tag", conf->vlan, "cni", cni);
+
+	// what reaches the pod leaves the switch through its port (egress
+	// policing), what the pod sends enters the switch (ingress)
+	policing(opts, "egress", conf->bandwidth.ingress_rate, conf->bandwidth.ingress_burst);
+	policing(opts, "ingress", conf->bandwidth.egress_rate, conf->bandwidth.egress_burst);
+	return opts;
 }
 
 static int add_port(const char *name, const char *type, json_t *opts, struct cni_error *e,

@@ -98,6 +98,15 @@ static json_t *h_add_port(json_t *req, struct reply *rep)
 	return json_pack("{s:i}", "ofport", ret);
 }
 
+static json_t *h_set_port(json_t *req, struct reply *rep)
+{
+	int ret = port_set(req_str(req, "name"), json_object_get(req, "options"), rep->err,
+		sizeof(rep->err));
+
+	rep->status = ret;
+	return ret < 0 ? NULL : json_object();
+}
+
 static json_t *h_del_port(json_t *req, struct reply *rep)
 {
 	int ret = port_del(req_str(req, "name"), rep->err, sizeof(rep->err));
@@ -355,6 +364,7 @@ static const struct {
 	{"show", h_show},
 	{"add-port", h_add_port},
 	{"del-port", h_del_port},
+	{"set-port", h_set_port},
 	{"add-flow", h_add_flows},
 	{"add-flows", h_add_flows},
 	{"del-flows", h_del_flows},

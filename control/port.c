@@ -8,6 +8,7 @@
 #include "pending_del.h"
 #include "pmd_ctl.h"
 #include "pod_port.h"
+#include "port_policing.h"
 #include "vhost_ctl.h"
 
 #include <errno.h>
@@ -127,6 +128,30 @@ static uint16_t free_ofport(void)
 		if (psw_active_ports->by_ofport[i] == NULL)
 			return i;
 	return PSW_PORT_NONE;
+}
+
+// Every option a port takes: a typo is an error, not a setting ignored.
+// "cni" is the CNI plugin's record of the pod, kept as given.
+static const char *const known_options[] = {"path", "queues", "tag", "ofport", "iface", "frames",
+	"devargs", "mac", "ips", "port_security", "cni"};
+
+static int check_option_names(json_t *opts, char *err, size_t elen)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(opts, key, v) {
+		bool known = port_policing_key(key);
+
+		for (unsigned i = 0; i < RTE_DIM(known_options) && !known; i++)
+			known = strcmp(key, known_options[i]) == 0;
+		if (!known)
+			return psw_errorf(err, elen, -EINVAL, "unknown port option '%s' (path, queues, tag, "
+				"ofport, iface, frames, devargs, mac, ips, port_security, "
+				"ingress_policing_rate, ingress_policing_burst, egress_policing_rate, "
+				"egress_policing_burst)", key);
+	}
+	return 0;
 }
 
 static const char *opt_str(json_t *opts, const char *key)
@@ -341,6 +366,7 @@ static void port_free(struct psw_port *p)
 	c = p->ctl;
 	if (c != NULL)
 		json_decref(c->options);
+	port_policing_free(p);
 	free(c);
 	free(p->stats);
 	rte_free(p);
@@ -365,6 +391,9 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 		return psw_errorf(err, elen, -EEXIST, "port '%s' exists", name);
 	if (opts != NULL && !json_is_object(opts))
 		return psw_errorf(err, elen, -EINVAL, "port options must be an object");
+	if (opts != NULL && ((ret = check_option_names(opts, err, elen)) < 0 ||
+			     (ret = port_policing_check(opts, err, elen)) < 0))
+		return ret;
 	if ((ret = opt_int(opts, "queues", 1, PSW_MAX_RXQ, 1, &queues, err, elen)) < 0 ||
 	    (ret = opt_int(opts, "tag", 0, 4095, 0, &tag, err, elen)) < 0 ||
 	    (ret = opt_int(opts, "ofport", 0, PSW_MAX_PORTS - 1, 0, &req_ofport, err, elen)) < 0)
@@ -408,6 +437,9 @@ int port_add(const char *name, const char *type, json_t *opts, char *err, size_t
 	if (pod_port_wanted(c->options))
 		pod_port_normalize(c->options);
 	p->vid = -1;
+	ret = port_policing_apply(p, opts, false, err, elen);
+	if (ret < 0)
+		goto out_free;
 	ret = build_devargs(c, ofport, opts, queues, err, elen);
 	if (ret < 0)
 		goto out_free;
@@ -589,6 +621,7 @@ json_t *port_show(void)
 			sum.tx_packets += p->stats[j].tx_packets;
 			sum.tx_bytes += p->stats[j].tx_bytes;
 			sum.tx_dropped += p->stats[j].tx_dropped;
+			sum.rx_dropped += p->stats[j].rx_dropped;
 		}
 		if (p->kind == PSW_PORT_ETHDEV) {
 			rte_eth_stats_get(p->eth_port, &es);
@@ -619,12 +652,66 @@ json_t *port_show(void)
 			"tx_packets", (json_int_t)sum.tx_packets, "tx_bytes", (json_int_t)sum.tx_bytes,
 			"tx_dropped", (json_int_t)sum.tx_dropped,
 			"rx_missed", (json_int_t)es.imissed, "rx_errors", (json_int_t)es.ierrors));
+		json_object_set_new(json_object_get(json_array_get(arr, json_array_size(arr) - 1), "stats"),
+			"rx_dropped", json_integer((json_int_t)sum.rx_dropped));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "policing",
+			port_policing_show(p));
 		if (c->path[0] != '\0')
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "path",
 				json_string(c->path));
 		json_object_set(json_array_get(arr, json_array_size(arr) - 1), "options", c->options);
 	}
 	return arr;
+}
+
+int port_set(const char *name, json_t *changes, char *err, size_t elen)
+{
+	struct psw_port *p = name ? port_by_name(name) : NULL;
+	struct port_ctl *c;
+	json_t *opts;
+	const char *key;
+	json_t *v;
+	int ret;
+
+	if (p == NULL)
+		return psw_errorf(err, elen, -ENOENT, "no port '%s'", name ? name : "");
+	if (!json_is_object(changes) || json_object_size(changes) == 0)
+		return psw_errorf(err, elen, -EINVAL, "give the options to set, as KEY=VALUE");
+	json_object_foreach(changes, key, v) {
+		if (!port_policing_key(key))
+			return psw_errorf(err, elen, -EINVAL, "set-port changes ingress_policing_rate, "
+				"ingress_policing_burst, egress_policing_rate and egress_policing_burst, "
+				"not '%s'", key);
+	}
+	c = p->ctl;
+	opts = json_deep_copy(c->options);
+	if (opts == NULL)
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
+	// a rate of 0 removes the limit, and its burst with it
+	json_object_update(opts, changes);
+	json_object_foreach(changes, key, v) {
+		if (strstr(key, "_rate") != NULL && (json_is_null(v) ||
+		    (json_is_integer(v) && json_integer_value(v) == 0) ||
+		    (json_is_string(v) && strcmp(json_string_value(v), "0") == 0))) {
+			char burst[32];
+
+			snprintf(burst, sizeof(burst), "%.*s_burst", (int)(strstr(key, "_rate") - key), key);
+			json_object_del(opts, key);
+			json_object_del(opts, burst);
+		}
+	}
+	ret = port_policing_check(opts, err, elen);
+	if (ret == 0)
+		ret = port_policing_apply(p, opts, true, err, elen);
+	if (ret < 0) {
+		json_decref(opts);
+		return ret;
+	}
+	json_decref(c->options);
+	c->options = opts;
+	LOG_INFO(0, "port changed", KV_STR("port", p->name));
+	port_save();
+	return 0;
 }
 
 static char *ports_file(char *buf, size_t len)

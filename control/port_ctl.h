@@ -41,6 +41,10 @@ void port_ctl_fini(void);
 int port_add(const char *name, const char *type, json_t *options, char *err, size_t elen);
 int port_del(const char *name, char *err, size_t elen);
 
+// Changes options of a running port: its policing (control/port_policing.h).
+// Returns 0 or -errno with a sentence in 'err'.
+int port_set(const char *name, json_t *changes, char *err, size_t elen);
+
 struct psw_port *port_by_name(const char *name);
 struct psw_port *port_by_ofport(uint16_t ofport);
 uint16_t port_resolve(const char *name);

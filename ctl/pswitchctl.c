@@ -25,7 +25,11 @@ static const char usage[] =
 	"  add-port NAME TYPE [KEY=VALUE..]  TYPE: vhost-user (path=), vhost-user-client (path=),\n"
 	"                                    af_packet (iface=, frames=), tap (iface=), dpdk (devargs=);\n"
 	"                                    queues=N, tag=VLAN (access port), ofport=N;\n"
-	"                                    a pod's port: mac=, ips=A[,B], port_security=false\n"
+	"                                    a pod's port: mac=, ips=A[,B], port_security=false;\n"
+	"                                    rate limits: ingress_policing_rate=KBPS,\n"
+	"                                    ingress_policing_burst=KB, egress_policing_rate=,\n"
+	"                                    egress_policing_burst=\n"
+	"  set-port NAME KEY=VALUE..         change a port's rate limits (a rate of 0 removes one)\n"
 	"  del-port NAME\n"
 	"flows\n"
 	"  add-flow FLOW                     e.g. 'table=0,priority=10,in_port=a,actions=output:b'\n"
@@ -105,6 +109,19 @@ static void print_pod(json_t *opts)
 	}
 }
 
+static void print_policing(json_t *pol)
+{
+	const char *dirs[] = {"ingress", "egress"};
+
+	for (unsigned d = 0; d < 2; d++) {
+		json_t *l = json_object_get(pol, dirs[d]);
+
+		if (json_is_object(l))
+			printf("    %s policing: %lld kbit/s, burst %lld kbit\n", dirs[d],
+				i(l, "rate_kbps"), i(l, "burst_kb"));
+	}
+}
+
 static void print_show(json_t *r)
 {
 	json_t *ports = json_object_get(r, "ports"), *p, *c;
@@ -126,10 +143,12 @@ static void print_show(json_t *r)
 		if (strcmp(s(p, "vlan_mode"), "access") == 0)
 			printf(" tag %lld", i(p, "tag"));
 		print_pod(json_object_get(p, "options"));
-		printf("\n    rx packets=%lld bytes=%lld missed=%lld errors=%lld\n",
-			i(st, "rx_packets"), i(st, "rx_bytes"), i(st, "rx_missed"), i(st, "rx_errors"));
+		printf("\n    rx packets=%lld bytes=%lld missed=%lld errors=%lld policed=%lld\n",
+			i(st, "rx_packets"), i(st, "rx_bytes"), i(st, "rx_missed"), i(st, "rx_errors"),
+			i(st, "rx_dropped"));
 		printf("    tx packets=%lld bytes=%lld dropped=%lld\n", i(st, "tx_packets"),
 			i(st, "tx_bytes"), i(st, "tx_dropped"));
+		print_policing(json_object_get(p, "policing"));
 		printf("    rx queues:");
 		json_array_foreach(json_object_get(p, "rxq_pmds"), k, q)
 			printf(" %lld->core %lld%s", i(q, "queue"), i(q, "pmd_core"),
@@ -345,6 +364,10 @@ int main(int argc, char **argv)
 		json_object_set_new(req, "name", json_string(args[0]));
 		json_object_set_new(req, "type", json_string(args[1]));
 		json_object_set_new(req, "options", kv_args(nargs - 2, args + 2));
+	} else if (strcmp(cmd, "set-port") == 0) {
+		need(nargs, 2, 64, cmd);
+		json_object_set_new(req, "name", json_string(args[0]));
+		json_object_set_new(req, "options", kv_args(nargs - 1, args + 1));
 	} else if (strcmp(cmd, "del-port") == 0) {
 		need(nargs, 1, 1, cmd);
 		json_object_set_new(req, "name", json_string(args[0]));

@@ -22,6 +22,7 @@ const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT] = {
 	[PSW_DROP_VLAN_MISMATCH] = "vlan_mismatch",
 	[PSW_DROP_LOOP] = "loop",
 	[PSW_DROP_TOO_DEEP] = "chain_too_deep",
+	[PSW_DROP_POLICED] = "policed",
 };
 
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "flow key words are built little-endian");

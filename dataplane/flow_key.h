@@ -99,6 +99,7 @@ enum psw_drop_reason {
 	PSW_DROP_VLAN_MISMATCH, // normal: tagged frame on an access port, or VLAN not allowed
 	PSW_DROP_LOOP,          // output back to the input port by normal/flood
 	PSW_DROP_TOO_DEEP,      // goto_table chain longer than PSW_MAX_CHAIN
+	PSW_DROP_POLICED,       // over the port's ingress or egress policing rate
 	PSW_DROP_REASON_COUNT,
 };
 

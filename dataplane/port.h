@@ -18,6 +18,7 @@ struct port_pmd_stats {
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t tx_dropped;
+	uint64_t rx_dropped; // policed on the way in
 } __rte_cache_aligned;
 
 // Thread-safety: written only by the PMD that polls the queue.
@@ -43,6 +44,7 @@ enum psw_port_kind {
 };
 
 struct psw_afp;
+struct psw_policer;
 
 struct psw_port {
 	const uint16_t ofport;
@@ -58,6 +60,9 @@ struct psw_port {
 	uint16_t vlan_tag;              // access ports
 	rte_spinlock_t txq_locks[PSW_MAX_RXQ];
 	struct psw_afp *afp;            // af_packet: the rings
+	// rate limits (dataplane/policer.h), or NULL; replaced under RCU
+	struct psw_policer *ingress_policer;
+	struct psw_policer *egress_policer;
 	struct port_pmd_stats *stats;   // n_pmds slots
 	struct rxq_stats rxq_stats[PSW_MAX_RXQ];
 	char name[PSW_PORT_NAME_MAX];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "tx.h"
 #include "afpacket.h"
+#include "policer.h"
 #include "vhost.h"
 
 static void tx_drop(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n,
@@ -17,6 +18,7 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 	struct tx_buf *b = &pmd->tx[ofport];
 	const struct psw_port *p = pmd->ports->by_ofport[ofport];
 	struct port_pmd_stats *st;
+	struct psw_policer *policer;
 	uint16_t sent, q;
 	uint64_t bytes = 0;
 
@@ -33,6 +35,17 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 		st->tx_dropped += b->n;
 		b->n = 0;
 		return;
+	}
+	policer = rcu_dereference(p->egress_policer);
+	if (unlikely(policer != NULL)) {
+		uint64_t dropped_bytes;
+		uint16_t kept = policer_run(policer, b->pkts, b->n, pmd->now_tsc, &dropped_bytes);
+
+		pmd->stats.drops[PSW_DROP_POLICED] += (uint64_t)(b->n - kept);
+		st->tx_dropped += (uint64_t)(b->n - kept);
+		b->n = kept;
+		if (kept == 0)
+			return;
 	}
 	for (uint16_t i = 0; i < b->n; i++)
 		bytes += b->pkts[i]->pkt_len;

@@ -4,6 +4,7 @@
 #include "actions.h"
 #include "classifier.h"
 #include "pmd.h"
+#include "policer.h"
 #include "tx.h"
 #include "afpacket.h"
 #include "vhost.h"
@@ -107,6 +108,20 @@ static inline void count_rx(struct pmd *pmd, const struct pmd_rxq *rxq, uint16_t
 	pmd->stats.rx_packets += n;
 }
 
+// Drops what is over the port's ingress rate (counted as the port's
+// rx_dropped, not its rx_packets); returns what is left.
+static uint16_t police_rx(struct pmd *pmd, const struct pmd_rxq *rxq, struct psw_policer *policer,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t dropped_bytes;
+	uint16_t kept = policer_run(policer, pkts, n, pmd->now_tsc, &dropped_bytes);
+
+	pmd->stats.drops[PSW_DROP_POLICED] += (uint64_t)(n - kept);
+	rxq->port->stats[pmd->index].rx_dropped += (uint64_t)(n - kept);
+	pmd->stats.rx_packets += (uint64_t)(n - kept);
+	return kept;
+}
+
 // Parses one frame for its verdict (malformed or not); the key is scratch.
 static inline enum psw_drop_reason frame_verdict(const struct rte_mbuf *m, uint16_t in_port,
 	struct psw_flow_key *key)
@@ -178,7 +193,13 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 	struct flow_count fc = {.flow = NULL};
 	unsigned n_miss = 0;
 	uint64_t bytes = 0;
+	struct psw_policer *policer = rcu_dereference(rxq->port->ingress_policer);
 
+	if (unlikely(policer != NULL)) {
+		n = police_rx(pmd, rxq, policer, pkts, n);
+		if (n == 0)
+			return;
+	}
 	if (pl->port_flows != NULL && rxq->ofport < PSW_MAX_PORTS &&
 	    pl->port_flows[rxq->ofport] != NULL) {
 		process_port_flow_burst(pmd, rxq, pkts, n, pl->port_flows[rxq->ofport]);

@@ -277,6 +277,18 @@ class KernelPods(CniTest):
         port = self.sw.port(r.json["interfaces"][0]["name"])
         self.assertEqual(port["options"]["cni"]["pod"], "ns1/web-0")
 
+    def test_bandwidth_from_runtime_config(self):
+        # what may reach the pod is its port's egress, what it may send the
+        # port's ingress; bits become kbit, rounded up
+        bw = {"ingressRate": 1000000, "ingressBurst": 500000, "egressRate": 2000500}
+        r, ns, self.cid = self.add(self.conf(capabilities={"bandwidth": True},
+                                             runtimeConfig={"bandwidth": bw}))
+        self.assertEqual(r.rc, 0, r)
+        port = self.sw.port(r.json["interfaces"][0]["name"])
+        self.assertEqual(port["policing"], {"egress": {"rate_kbps": 1000, "burst_kb": 500},
+                                            "ingress": {"rate_kbps": 2001, "burst_kb": 200}})
+        self.assertEqual(port["options"]["ingress_policing_rate"], 2001)
+
     def test_jumbo_mtu(self):
         pods = []
         for _ in range(2):
@@ -508,6 +520,9 @@ class BadInput(CniTest):
         self.refused(7, "without '.' or '..'", self.conf(stateDir="/var/lib/../../tmp"))
         self.refused(7, "\"runtimeConfig\" must be", self.conf(runtimeConfig="mac"))
         self.refused(7, "not a unicast MAC", self.conf(runtimeConfig={"mac": "01:00:5e:00:00:01"}))
+        self.refused(7, "bandwidth must be an object", self.conf(runtimeConfig={"bandwidth": "fast"}))
+        self.refused(7, "\"egressRate\" must be a number", self.conf(runtimeConfig={"bandwidth": {"egressRate": -1}}))
+        self.refused(7, "a burst needs its rate", self.conf(runtimeConfig={"bandwidth": {"ingressBurst": 8000}}))
         # IPAM's own refusal comes back with its code (999: host-local's own) and words
         self.refused(999, "IPAM plugin host-local failed on ADD: no IP ranges", self.conf(ipam={"type": "host-local"}))
 
