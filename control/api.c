@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include "mirror_ctl.h"
 #include "api.h"
 #include "netaddr.h"
 #include "ctl_proto.h"
@@ -81,8 +82,8 @@ static json_t *h_show(json_t *req, struct reply *rep)
 	(void)rep;
 	for (unsigned i = 0; i < psw_n_pmds; i++)
 		json_array_append_new(cores, json_integer(psw_pmds[i]->core));
-	return json_pack("{s:s,s:o,s:o,s:i,s:i}", "version", PSW_VERSION, "ports", port_show(),
-		"pmd_cores", cores, "flows", flow_table_count(),
+	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:i}", "version", PSW_VERSION, "ports", port_show(),
+		"mirrors", mirror_show(), "pmd_cores", cores, "flows", flow_table_count(),
 		"pipeline_version", psw_active_pipeline ? psw_active_pipeline->version : 0);
 }
 
@@ -102,6 +103,23 @@ static json_t *h_set_port(json_t *req, struct reply *rep)
 {
 	int ret = port_set(req_str(req, "name"), json_object_get(req, "options"), rep->err,
 		sizeof(rep->err));
+
+	rep->status = ret;
+	return ret < 0 ? NULL : json_object();
+}
+
+static json_t *h_add_mirror(json_t *req, struct reply *rep)
+{
+	int ret = mirror_add(req_str(req, "name"), json_object_get(req, "select_src"),
+		json_object_get(req, "select_dst"), req_str(req, "output"), rep->err, sizeof(rep->err));
+
+	rep->status = ret;
+	return ret < 0 ? NULL : json_object();
+}
+
+static json_t *h_del_mirror(json_t *req, struct reply *rep)
+{
+	int ret = mirror_del(req_str(req, "name"), rep->err, sizeof(rep->err));
 
 	rep->status = ret;
 	return ret < 0 ? NULL : json_object();
@@ -365,6 +383,8 @@ static const struct {
 	{"add-port", h_add_port},
 	{"del-port", h_del_port},
 	{"set-port", h_set_port},
+	{"add-mirror", h_add_mirror},
+	{"del-mirror", h_del_mirror},
 	{"add-flow", h_add_flows},
 	{"add-flows", h_add_flows},
 	{"del-flows", h_del_flows},

@@ -6,6 +6,7 @@
 #include "fdb_ctl.h"
 #include "flow_table.h"
 #include "log.h"
+#include "mirror_ctl.h"
 #include "pending_del.h"
 #include "pmd.h"
 #include "pmd_ctl.h"
@@ -233,6 +234,7 @@ out_api:
 out_api_ok:
 	api_fini();
 	pmd_ctl_stop();
+	mirror_fini();
 	port_ctl_fini();
 	fdb_fini();
 	flow_table_fini();

@@ -4,6 +4,7 @@
 #include "errorf.h"
 #include "fdb_ctl.h"
 #include "log.h"
+#include "mirror_ctl.h"
 #include "pmd.h"
 #include "pending_del.h"
 #include "pmd_ctl.h"
@@ -524,6 +525,7 @@ static void port_destroy(struct psw_port *p)
 		pod_port_detach(p);
 	// unpublish from the PMDs first: the grace periods in table_publish and
 	// pmd_ctl_assign_rxqs guarantee no PMD still polls or sends to it
+	mirror_port_removed(p->ofport);
 	table_publish(NULL, p);
 	pmd_ctl_assign_rxqs();
 	fdb_flush_port(p->ofport);

@@ -30,6 +30,9 @@ static const char usage[] =
 	"                                    ingress_policing_burst=KB, egress_policing_rate=,\n"
 	"                                    egress_policing_burst=\n"
 	"  set-port NAME KEY=VALUE..         change a port's rate limits (a rate of 0 removes one)\n"
+	"  add-mirror NAME output=PORT [select_src=A,B] [select_dst=C,D]\n"
+	"                                    copy what ports send in (src) or get (dst) to PORT\n"
+	"  del-mirror NAME\n"
 	"  del-port NAME\n"
 	"flows\n"
 	"  add-flow FLOW                     e.g. 'table=0,priority=10,in_port=a,actions=output:b'\n"
@@ -153,6 +156,16 @@ static void print_show(json_t *r)
 		json_array_foreach(json_object_get(p, "rxq_pmds"), k, q)
 			printf(" %lld->core %lld%s", i(q, "queue"), i(q, "pmd_core"),
 				json_is_true(json_object_get(q, "pinned")) ? " (pinned)" : "");
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(r, "mirrors"), n, p) {
+		json_t *q;
+
+		printf("  mirror %s -> %s:", s(p, "name"), s(p, "output"));
+		json_array_foreach(json_object_get(p, "select_src"), k, q)
+			printf(" from %s", json_string_value(q));
+		json_array_foreach(json_object_get(p, "select_dst"), k, q)
+			printf(" to %s", json_string_value(q));
 		printf("\n");
 	}
 }
@@ -304,6 +317,31 @@ static json_t *kv_args(int argc, char **argv)
 	return o;
 }
 
+// output=PORT select_src=A,B select_dst=C
+static void mirror_args(json_t *req, int argc, char **argv)
+{
+	json_t *kv = kv_args(argc, argv);
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(kv, key, v) {
+		if (strcmp(key, "output") == 0) {
+			json_object_set(req, "output", v);
+		} else if (strcmp(key, "select_src") == 0 || strcmp(key, "select_dst") == 0) {
+			char *list = strdup(json_string_value(v)), *save = NULL;
+			json_t *names = json_array();
+
+			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				json_array_append_new(names, json_string(t));
+			json_object_set_new(req, key, names);
+			free(list);
+		} else {
+			die("add-mirror takes output=, select_src= and select_dst=, not '%s'", key);
+		}
+	}
+	json_decref(kv);
+}
+
 static void need(int argc, int min, int max, const char *cmd)
 {
 	if (argc < min || argc > max)
@@ -368,6 +406,13 @@ int main(int argc, char **argv)
 		need(nargs, 2, 64, cmd);
 		json_object_set_new(req, "name", json_string(args[0]));
 		json_object_set_new(req, "options", kv_args(nargs - 1, args + 1));
+	} else if (strcmp(cmd, "add-mirror") == 0) {
+		need(nargs, 2, 4, cmd);
+		json_object_set_new(req, "name", json_string(args[0]));
+		mirror_args(req, nargs - 1, args + 1);
+	} else if (strcmp(cmd, "del-mirror") == 0) {
+		need(nargs, 1, 1, cmd);
+		json_object_set_new(req, "name", json_string(args[0]));
 	} else if (strcmp(cmd, "del-port") == 0) {
 		need(nargs, 1, 1, cmd);
 		json_object_set_new(req, "name", json_string(args[0]));

@@ -208,7 +208,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	for (uint32_t i = 0; i < ports->n; i++) {
 		const struct psw_port *p = ports->by_ofport[ports->ofports[i]];
 
-		if (p->ofport == in_port)
+		if (p->ofport == in_port || p->mirror_output)
 			continue;
 		normal_output(pmd, m, o, p, vlan, tagged, tci);
 		sent = true;
@@ -244,7 +244,8 @@ void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 				const struct port_table *ports = pmd->ports;
 
 				for (uint32_t p = 0; p < ports->n; p++)
-					if (ports->ofports[p] != in_port)
+					if (ports->ofports[p] != in_port &&
+					    !ports->by_ofport[ports->ofports[p]]->mirror_output)
 						output(pmd, m, &o, ports->ofports[p], VLAN_KEEP, 0);
 				break;
 			}

@@ -64,6 +64,8 @@ struct tx_buf {
 	struct rte_mbuf *pkts[PSW_BURST];
 };
 
+struct psw_mirror_map;
+
 struct pmd {
 	unsigned index;      // 0..n_pmds-1: slot in per-PMD arrays
 	unsigned core;       // the CPU it runs on (its EAL lcore is index + 1)
@@ -75,6 +77,7 @@ struct pmd {
 	// Per-iteration snapshot: valid until the next quiescent state only.
 	const struct port_table *ports;
 	const struct psw_pipeline *pl;
+	const struct psw_mirror_map *mirrors; // NULL: no mirror
 	uint64_t now_tsc;
 	uint32_t now_sec;
 	struct fdb_learn_msg last_learn; // one-entry cache: skip repeated learn requests

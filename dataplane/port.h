@@ -56,6 +56,7 @@ struct psw_port {
 	uint16_t nb_txq;
 	bool tx_shared;                 // fewer tx queues than PMDs: take txq_locks
 	volatile bool link_up;
+	volatile bool mirror_output;    // a mirror's output: no flooded or NORMAL traffic
 	uint8_t vlan_mode;
 	uint16_t vlan_tag;              // access ports
 	rte_spinlock_t txq_locks[PSW_MAX_RXQ];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "tx.h"
 #include "afpacket.h"
+#include "mirror.h"
 #include "policer.h"
 #include "vhost.h"
 
@@ -47,6 +48,8 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 		if (kept == 0)
 			return;
 	}
+	if (unlikely(pmd->mirrors != NULL) && pmd->mirrors->tx_out[ofport] != 0)
+		mirror_copy(pmd, b->pkts, b->n, pmd->mirrors->tx_out[ofport]);
 	for (uint16_t i = 0; i < b->n; i++)
 		bytes += b->pkts[i]->pkt_len;
 	q = (uint16_t)(pmd->index % p->nb_txq);

@@ -19,8 +19,17 @@ static inline void tx_enqueue(struct pmd *pmd, uint16_t ofport, struct rte_mbuf 
 		return;
 	}
 	b = &pmd->tx[ofport];
-	if (b->n == 0)
+	if (b->n == 0) {
+		// a port is listed again after each flush: a burst of many
+		// outputs (and mirror copies) could list more ports than there is
+		// room for; one that finds the list full is sent at once
+		if (unlikely(pmd->n_touched == PSW_MAX_PORTS)) {
+			b->pkts[b->n++] = m;
+			tx_flush_port(pmd, ofport);
+			return;
+		}
 		pmd->touched[pmd->n_touched++] = ofport;
+	}
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == PSW_BURST))
 		tx_flush_port(pmd, ofport);

@@ -3,6 +3,7 @@
 // quiescent RCU reader between bursts.
 #include "actions.h"
 #include "classifier.h"
+#include "mirror.h"
 #include "pmd.h"
 #include "policer.h"
 #include "tx.h"
@@ -17,6 +18,7 @@
 struct pmd *psw_pmds[PSW_MAX_PMDS];
 unsigned psw_n_pmds;
 struct port_table *psw_active_ports;
+struct psw_mirror_map *psw_active_mirrors;
 
 // Flow counters are summed over runs of packets that hit the same flow, and
 // written once per run: in a burst most packets belong to few flows.
@@ -200,6 +202,8 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		if (n == 0)
 			return;
 	}
+	if (unlikely(pmd->mirrors != NULL) && pmd->mirrors->rx_out[rxq->ofport] != 0)
+		mirror_copy(pmd, pkts, n, pmd->mirrors->rx_out[rxq->ofport]);
 	if (pl->port_flows != NULL && rxq->ofport < PSW_MAX_PORTS &&
 	    pl->port_flows[rxq->ofport] != NULL) {
 		process_port_flow_burst(pmd, rxq, pkts, n, pl->port_flows[rxq->ofport]);
@@ -282,6 +286,7 @@ int pmd_main(void *arg)
 		}
 		pmd->ports = rcu_dereference(psw_active_ports);
 		pmd->pl = rcu_dereference(psw_active_pipeline);
+		pmd->mirrors = rcu_dereference(psw_active_mirrors);
 		pmd->now_tsc = start;
 		pmd->now_sec = (uint32_t)(start / pmd->tsc_hz);
 		t0 = start;

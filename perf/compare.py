@@ -790,7 +790,12 @@ searched per classifier lookup.
 The issue's targets: p2p at least 85%% of testpmd io's rate with busy cycles
 per packet within 1.2x of testpmd's, and 1.5x Open vSwitch's rate; NORMAL 2x
 Open vSwitch's; 100,000 wildcard flows at 60%% of the single-flow rate. They
-are read off the per-round ratios below.
+are read off the per-round ratios below. Two lines there bound what the
+"x Open vSwitch" targets can show on this machine: testpmd io's own lead over
+Open vSwitch (no switch that uses the same vhost library for its copies and
+does at least what testpmd io does can lead by more), and each system's busy
+share of its core (under 100%%, it waited for the one-core generator, and
+its rate is the generator's pace as much as its own).
 
 %s
 

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "mirror_ctl.h"
+#include "errorf.h"
+#include "log.h"
+#include "mirror.h"
+#include "port_ctl.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_MIRRORS 16
+#define MIRROR_NAME_MAX 64
+
+struct mirror {
+	char name[MIRROR_NAME_MAX];
+	uint16_t output;
+	bool src[PSW_MAX_PORTS];
+	bool dst[PSW_MAX_PORTS];
+};
+
+static struct mirror *mirrors[MAX_MIRRORS];
+
+static struct mirror *find(const char *name)
+{
+	for (unsigned i = 0; i < MAX_MIRRORS; i++)
+		if (mirrors[i] != NULL && strcmp(mirrors[i]->name, name) == 0)
+			return mirrors[i];
+	return NULL;
+}
+
+static bool is_output(uint16_t ofport)
+{
+	for (unsigned i = 0; i < MAX_MIRRORS; i++)
+		if (mirrors[i] != NULL && mirrors[i]->output == ofport)
+			return true;
+	return false;
+}
+
+// Builds the map the PMDs read from the mirrors, publishes it and frees the
+// old one after a grace period; marks the outputs.
+static int publish(void)
+{
+	struct psw_mirror_map *map = NULL, *old = psw_active_mirrors;
+	const struct port_table *t = psw_active_ports;
+	bool any = false;
+
+	for (unsigned i = 0; i < MAX_MIRRORS; i++)
+		any |= mirrors[i] != NULL;
+	if (any) {
+		map = calloc(1, sizeof(*map));
+		if (map == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+			const struct mirror *m = mirrors[i];
+
+			for (unsigned p = 0; m != NULL && p < PSW_MAX_PORTS; p++) {
+				if (m->src[p])
+					map->rx_out[p] = m->output;
+				if (m->dst[p])
+					map->tx_out[p] = m->output;
+			}
+		}
+	}
+	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
+		struct psw_port *p = t->by_ofport[t->ofports[i]];
+
+		p->mirror_output = is_output(p->ofport);
+	}
+	rcu_assign_pointer(psw_active_mirrors, map);
+	synchronize_rcu();
+	free(old);
+	return 0;
+}
+
+// Marks the ports of 'list' in 'sel'. Returns 0 or -errno with 'err'.
+static int select_ports(json_t *list, const char *what, bool *sel, uint16_t output, char *err,
+	size_t elen)
+{
+	size_t i;
+	json_t *v;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return psw_errorf(err, elen, -EINVAL, "%s must be a list of port names", what);
+	json_array_foreach(list, i, v) {
+		const char *name = json_string_value(v);
+		struct psw_port *p = name ? port_by_name(name) : NULL;
+
+		if (p == NULL)
+			return psw_errorf(err, elen, -ENOENT, "%s: no port '%s'", what,
+				name ? name : "(not a name)");
+		if (p->ofport == output)
+			return psw_errorf(err, elen, -EINVAL,
+				"port '%s' is the mirror's output: it cannot be mirrored too", name);
+		if (is_output(p->ofport))
+			return psw_errorf(err, elen, -EINVAL,
+				"port '%s' is another mirror's output: it cannot be mirrored", name);
+		sel[p->ofport] = true;
+	}
+	return 0;
+}
+
+int mirror_add(const char *name, json_t *src, json_t *dst, const char *output, char *err,
+	size_t elen)
+{
+	struct psw_port *out = output ? port_by_name(output) : NULL;
+	struct mirror *m;
+	unsigned slot, n_sel = 0;
+	int ret;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) >= MIRROR_NAME_MAX)
+		return psw_errorf(err, elen, -EINVAL, "a mirror needs a name of 1 to %d characters",
+			MIRROR_NAME_MAX - 1);
+	if (find(name) != NULL)
+		return psw_errorf(err, elen, -EEXIST, "mirror '%s' exists", name);
+	if (out == NULL)
+		return psw_errorf(err, elen, -ENOENT, "the mirror's output: no port '%s'",
+			output ? output : "");
+	for (slot = 0; slot < MAX_MIRRORS && mirrors[slot] != NULL; slot++)
+		;
+	if (slot == MAX_MIRRORS)
+		return psw_errorf(err, elen, -ENOSPC, "too many mirrors (%d)", MAX_MIRRORS);
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->output = out->ofport;
+	if ((ret = select_ports(src, "select_src", m->src, m->output, err, elen)) < 0 ||
+	    (ret = select_ports(dst, "select_dst", m->dst, m->output, err, elen)) < 0)
+		goto fail;
+	for (unsigned p = 0; p < PSW_MAX_PORTS; p++) {
+		for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+			const struct mirror *o = mirrors[i];
+
+			if (o == NULL)
+				continue;
+			if ((m->src[p] && o->src[p]) || (m->dst[p] && o->dst[p])) {
+				ret = psw_errorf(err, elen, -EEXIST, "port '%s' is mirrored by '%s' already",
+					port_name_of((uint16_t)p), o->name);
+				goto fail;
+			}
+			if (o->src[p] || o->dst[p]) {
+				if (p == m->output) {
+					ret = psw_errorf(err, elen, -EINVAL, "port '%s' is mirrored by '%s': "
+						"it cannot be an output", output, o->name);
+					goto fail;
+				}
+			}
+		}
+		n_sel += m->src[p] + m->dst[p];
+	}
+	if (n_sel == 0) {
+		ret = psw_errorf(err, elen, -EINVAL, "a mirror needs select_src or select_dst ports");
+		goto fail;
+	}
+	mirrors[slot] = m;
+	ret = publish();
+	if (ret < 0) {
+		mirrors[slot] = NULL;
+		psw_errorf(err, elen, ret, "out of memory");
+		goto fail;
+	}
+	LOG_INFO(0, "mirror added", KV_STR("mirror", name), KV_STR("output", output));
+	return 0;
+fail:
+	free(m);
+	return ret;
+}
+
+int mirror_del(const char *name, char *err, size_t elen)
+{
+	struct mirror *m = name ? find(name) : NULL;
+
+	if (m == NULL)
+		return psw_errorf(err, elen, -ENOENT, "no mirror '%s'", name ? name : "");
+	for (unsigned i = 0; i < MAX_MIRRORS; i++)
+		if (mirrors[i] == m)
+			mirrors[i] = NULL;
+	publish();
+	LOG_INFO(0, "mirror removed", KV_STR("mirror", m->name));
+	free(m);
+	return 0;
+}
+
+void mirror_port_removed(uint16_t ofport)
+{
+	bool changed = false;
+
+	for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+		struct mirror *m = mirrors[i];
+
+		if (m == NULL)
+			continue;
+		if (m->output == ofport) {
+			LOG_INFO(0, "mirror removed with its output port", KV_STR("mirror", m->name));
+			mirrors[i] = NULL;
+			free(m);
+			changed = true;
+			continue;
+		}
+		changed |= m->src[ofport] || m->dst[ofport];
+		m->src[ofport] = m->dst[ofport] = false;
+	}
+	if (changed)
+		publish();
+}
+
+static json_t *names(const bool *sel)
+{
+	json_t *a = json_array();
+
+	for (unsigned p = 0; p < PSW_MAX_PORTS; p++)
+		if (sel[p] && port_name_of((uint16_t)p) != NULL)
+			json_array_append_new(a, json_string(port_name_of((uint16_t)p)));
+	return a;
+}
+
+json_t *mirror_show(void)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+		const struct mirror *m = mirrors[i];
+
+		if (m != NULL)
+			json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:s}", "name", m->name,
+				"select_src", names(m->src), "select_dst", names(m->dst), "output",
+				port_name_of(m->output) ? port_name_of(m->output) : ""));
+	}
+	return arr;
+}
+
+void mirror_fini(void)
+{
+	for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+		free(mirrors[i]);
+		mirrors[i] = NULL;
+	}
+	free(psw_active_mirrors);
+	psw_active_mirrors = NULL;
+}
