@@ -143,12 +143,10 @@ int mirror_add(const char *name, json_t *src, json_t *dst, const char *output, c
 					port_name_of((uint16_t)p), o->name);
 				goto fail;
 			}
-			if (o->src[p] || o->dst[p]) {
-				if (p == m->output) {
-					ret = psw_errorf(err, elen, -EINVAL, "port '%s' is mirrored by '%s': "
-						"it cannot be an output", output, o->name);
-					goto fail;
-				}
+			if ((o->src[p] || o->dst[p]) && p == m->output) {
+				ret = psw_errorf(err, elen, -EINVAL, "port '%s' is mirrored by '%s': "
+					"it cannot be an output", output, o->name);
+				goto fail;
 			}
 		}
 		n_sel += m->src[p] + m->dst[p];

@@ -5,21 +5,16 @@
 
 #include <string.h>
 
-struct window {
-	uint64_t sample[PMD_LOAD_INTERVALS];
-	uint64_t last; // the counter at the last sample
-};
-
-static struct window pmd_busy[PSW_MAX_PMDS], pmd_total[PSW_MAX_PMDS];
+static struct load_window pmd_busy[PSW_MAX_PMDS], pmd_total[PSW_MAX_PMDS];
 static unsigned slot, n_samples;
 
-static void window_close(struct window *w, uint64_t counter)
+static void window_close(struct load_window *w, uint64_t counter)
 {
 	w->sample[slot] = counter - w->last;
 	w->last = counter;
 }
 
-static uint64_t window_sum(const struct window *w, uint64_t counter)
+static uint64_t window_sum(const struct load_window *w, uint64_t counter)
 {
 	uint64_t sum = counter - w->last;
 
@@ -57,12 +52,8 @@ void pmd_load_sample(void)
 		const struct psw_port *port = t->by_ofport[t->ofports[i]];
 		struct port_ctl *c = port->ctl;
 
-		for (uint16_t q = 0; q < port->nb_rxq; q++) {
-			uint64_t now = rxq_busy_now(port, q);
-
-			c->rxq_load[q][slot] = now - c->rxq_load_last[q];
-			c->rxq_load_last[q] = now;
-		}
+		for (uint16_t q = 0; q < port->nb_rxq; q++)
+			window_close(&c->rxq_load[q], rxq_busy_now(port, q));
 	}
 	slot = (slot + 1) % PMD_LOAD_INTERVALS;
 	if (n_samples < PMD_LOAD_INTERVALS)
@@ -72,11 +63,8 @@ void pmd_load_sample(void)
 uint64_t pmd_load_rxq(const struct psw_port *p, uint16_t q)
 {
 	const struct port_ctl *c = p->ctl;
-	uint64_t sum = rxq_busy_now(p, q) - c->rxq_load_last[q];
 
-	for (unsigned i = 0; i < PMD_LOAD_INTERVALS; i++)
-		sum += c->rxq_load[q][i];
-	return sum;
+	return window_sum(&c->rxq_load[q], rxq_busy_now(p, q));
 }
 
 uint64_t pmd_load_busy(unsigned pmd)

@@ -13,6 +13,13 @@
 
 #define PMD_LOAD_INTERVALS 6
 
+// One counter's window: its growth in each interval, and its value when the
+// last interval closed.
+struct load_window {
+	uint64_t sample[PMD_LOAD_INTERVALS];
+	uint64_t last;
+};
+
 // Closes the interval under way.
 void pmd_load_sample(void);
 

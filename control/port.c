@@ -689,19 +689,7 @@ int port_set(const char *name, json_t *changes, char *err, size_t elen)
 	opts = json_deep_copy(c->options);
 	if (opts == NULL)
 		return psw_errorf(err, elen, -ENOMEM, "out of memory");
-	// a rate of 0 removes the limit, and its burst with it
-	json_object_update(opts, changes);
-	json_object_foreach(changes, key, v) {
-		if (strstr(key, "_rate") != NULL && (json_is_null(v) ||
-		    (json_is_integer(v) && json_integer_value(v) == 0) ||
-		    (json_is_string(v) && strcmp(json_string_value(v), "0") == 0))) {
-			char burst[32];
-
-			snprintf(burst, sizeof(burst), "%.*s_burst", (int)(strstr(key, "_rate") - key), key);
-			json_object_del(opts, key);
-			json_object_del(opts, burst);
-		}
-	}
+	port_policing_merge(opts, changes);
 	ret = port_policing_check(opts, err, elen);
 	if (ret == 0)
 		ret = port_policing_apply(p, opts, true, err, elen);

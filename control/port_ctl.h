@@ -19,10 +19,8 @@ struct port_ctl {
 	json_t *options;           // as given, for persistence
 	int16_t rxq_pin[PSW_MAX_RXQ]; // PMD index the queue is pinned to, or -1
 	int16_t rxq_pmd[PSW_MAX_RXQ]; // PMD index polling it now, or -1
-	// control/pmd_load.c: each queue's busy cycles per interval of the
-	// load window, and its counter when the last interval closed
-	uint64_t rxq_load[PSW_MAX_RXQ][PMD_LOAD_INTERVALS];
-	uint64_t rxq_load_last[PSW_MAX_RXQ];
+	// control/pmd_load.c: each queue's busy cycles over the load window
+	struct load_window rxq_load[PSW_MAX_RXQ];
 	uint64_t link_speed;
 	uint64_t afp_kernel_drops;     // af_packet: the kernel's counter resets when read
 	// Link state changes seen, as Open vSwitch's link_resets. vhost-user

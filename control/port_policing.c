@@ -74,6 +74,29 @@ static int read_limits(json_t *opts, const char *dir, long *rate, long *burst, c
 	return 0;
 }
 
+static bool is_zero(const json_t *v)
+{
+	return json_is_null(v) || (json_is_integer(v) && json_integer_value(v) == 0) ||
+		(json_is_string(v) && strcmp(json_string_value(v), "0") == 0);
+}
+
+void port_policing_merge(json_t *opts, json_t *changes)
+{
+	static const char *const dirs[] = {"ingress", "egress"};
+
+	json_object_update(opts, changes);
+	for (unsigned d = 0; d < RTE_DIM(dirs); d++) {
+		char rate[32], burst[32];
+
+		snprintf(rate, sizeof(rate), "%s_policing_rate", dirs[d]);
+		snprintf(burst, sizeof(burst), "%s_policing_burst", dirs[d]);
+		if (json_object_get(changes, rate) != NULL && is_zero(json_object_get(changes, rate))) {
+			json_object_del(opts, rate);
+			json_object_del(opts, burst);
+		}
+	}
+}
+
 int port_policing_check(json_t *opts, char *err, size_t elen)
 {
 	long rate, burst;

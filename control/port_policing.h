@@ -16,6 +16,10 @@
 // Whether 'key' is one of the policing options.
 bool port_policing_key(const char *key);
 
+// Sets the policing options of 'changes' in 'opts'; a rate of 0 (or null)
+// removes the limit, its burst with it.
+void port_policing_merge(json_t *opts, json_t *changes);
+
 // Checks the policing options of 'opts'. Returns 0 or -EINVAL with 'err'.
 int port_policing_check(json_t *opts, char *err, size_t elen);
 

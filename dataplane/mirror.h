@@ -16,7 +16,6 @@
 struct psw_mirror_map {
 	uint16_t rx_out[PSW_MAX_PORTS]; // frames received on port i go also to rx_out[i] (0: none)
 	uint16_t tx_out[PSW_MAX_PORTS]; // frames sent out of port i go also to tx_out[i]
-	struct rcu_head rcu;
 };
 
 extern struct psw_mirror_map *psw_active_mirrors;

@@ -70,23 +70,19 @@ static inline bool policer_take(struct psw_policer *p, uint32_t len)
 }
 
 // Keeps the frames of pkts[0..n) that fit, in their order, at the front of
-// 'pkts', and frees the others. Returns how many are kept; '*dropped_bytes'
-// gets the bytes of the others.
+// 'pkts', and frees the others. Returns how many are kept.
 static inline uint16_t policer_run(struct psw_policer *p, struct rte_mbuf **pkts, uint16_t n,
-	uint64_t now_tsc, uint64_t *dropped_bytes)
+	uint64_t now_tsc)
 {
 	uint16_t kept = 0;
 
-	*dropped_bytes = 0;
 	rte_spinlock_lock(&p->lock);
 	policer_refill(p, now_tsc);
 	for (uint16_t i = 0; i < n; i++) {
-		if (policer_take(p, pkts[i]->pkt_len)) {
+		if (policer_take(p, pkts[i]->pkt_len))
 			pkts[kept++] = pkts[i];
-		} else {
-			*dropped_bytes += pkts[i]->pkt_len;
+		else
 			rte_pktmbuf_free(pkts[i]);
-		}
 	}
 	rte_spinlock_unlock(&p->lock);
 	return kept;

@@ -39,8 +39,7 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 	}
 	policer = rcu_dereference(p->egress_policer);
 	if (unlikely(policer != NULL)) {
-		uint64_t dropped_bytes;
-		uint16_t kept = policer_run(policer, b->pkts, b->n, pmd->now_tsc, &dropped_bytes);
+		uint16_t kept = policer_run(policer, b->pkts, b->n, pmd->now_tsc);
 
 		pmd->stats.drops[PSW_DROP_POLICED] += (uint64_t)(b->n - kept);
 		st->tx_dropped += (uint64_t)(b->n - kept);

@@ -115,8 +115,7 @@ static inline void count_rx(struct pmd *pmd, const struct pmd_rxq *rxq, uint16_t
 static uint16_t police_rx(struct pmd *pmd, const struct pmd_rxq *rxq, struct psw_policer *policer,
 	struct rte_mbuf **pkts, uint16_t n)
 {
-	uint64_t dropped_bytes;
-	uint16_t kept = policer_run(policer, pkts, n, pmd->now_tsc, &dropped_bytes);
+	uint16_t kept = policer_run(policer, pkts, n, pmd->now_tsc);
 
 	pmd->stats.drops[PSW_DROP_POLICED] += (uint64_t)(n - kept);
 	rxq->port->stats[pmd->index].rx_dropped += (uint64_t)(n - kept);
