@@ -2,8 +2,8 @@
 #include "config.h"
 #include "emc.h"
 #include "errorf.h"
-#include "flow_table.h"
-#include "port_ctl.h"
+#include "flows/flow_table.h"
+#include "ports/port_ctl.h"
 
 #include <psw/ctl.h>
 

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // pswitchd: the DPDK pod switch. One process: PMD threads on the cores given,
 // the control thread (socket, learning, aging, link state) on another.
-#include "api.h"
+#include "core/api.h"
 #include "config.h"
-#include "fdb_ctl.h"
-#include "flow_table.h"
+#include "l2/fdb_ctl.h"
+#include "flows/flow_table.h"
 #include "log.h"
-#include "mirror_ctl.h"
-#include "pending_del.h"
+#include "l2/mirror_ctl.h"
+#include "ports/pending_del.h"
 #include "pmd.h"
-#include "pmd_ctl.h"
-#include "pmd_load.h"
-#include "port_ctl.h"
+#include "pmds/pmd_ctl.h"
+#include "pmds/pmd_load.h"
+#include "ports/port_ctl.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: the flow syntax. Whatever parses must format and parse
 // back to the same flow; whatever does not must say why.
-#include "flow_parse.h"
+#include "flows/flow_parse.h"
 
 #include <stddef.h>
 #include <stdint.h>

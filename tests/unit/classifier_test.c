@@ -9,7 +9,7 @@
 
 #include "classifier.h"
 #include "emc.h"
-#include "flow_parse.h"
+#include "flows/flow_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

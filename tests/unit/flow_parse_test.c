@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "flow_parse.h"
+#include "flows/flow_parse.h"
 
 #include <errno.h>
 #include <stdio.h>

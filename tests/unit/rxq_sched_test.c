@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "rxq_sched.h"
+#include "pmds/rxq_sched.h"
 
 #include <stdlib.h>
 #include <string.h>

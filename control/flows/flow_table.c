@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "flow_table.h"
+#include "flows/flow_table.h"
 #include "classifier.h"
 #include "errorf.h"
 #include "log.h"
 #include "pmd.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "mirror_ctl.h"
-#include "api.h"
+#include "l2/mirror_ctl.h"
+#include "core/api.h"
 #include "netaddr.h"
 #include "ctl_proto.h"
-#include "fdb_ctl.h"
-#include "flow_table.h"
+#include "l2/fdb_ctl.h"
+#include "flows/flow_table.h"
 #include "log.h"
 #include "pmd.h"
-#include "pmd_ctl.h"
-#include "port_ctl.h"
-#include "trace.h"
+#include "pmds/pmd_ctl.h"
+#include "ports/port_ctl.h"
+#include "flows/trace.h"
 
 #include <psw/ctl.h>
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "pod_port.h"
+#include "pods/pod_port.h"
 #include "errorf.h"
-#include "fdb_ctl.h"
-#include "flow_table.h"
+#include "l2/fdb_ctl.h"
+#include "flows/flow_table.h"
 #include "log.h"
 #include "netaddr.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

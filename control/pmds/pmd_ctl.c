@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "pmd_ctl.h"
+#include "pmds/pmd_ctl.h"
 #include "log.h"
 #include "pmd.h"
-#include "pmd_load.h"
-#include "port_ctl.h"
-#include "rxq_sched.h"
+#include "pmds/pmd_load.h"
+#include "ports/port_ctl.h"
+#include "pmds/rxq_sched.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "mirror_ctl.h"
+#include "l2/mirror_ctl.h"
 #include "errorf.h"
 #include "log.h"
 #include "mirror.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -4,7 +4,7 @@
 // seen by the PMDs all at once.
 #pragma once
 
-#include "flow_parse.h"
+#include "flows/flow_parse.h"
 
 #include <jansson.h>
 

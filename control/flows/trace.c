@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "trace.h"
+#include "flows/trace.h"
 #include "fdb.h"
-#include "flow_parse.h"
-#include "port_ctl.h"
+#include "flows/flow_parse.h"
+#include "ports/port_ctl.h"
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "rxq_sched.h"
+#include "pmds/rxq_sched.h"
 
 #include <stdlib.h>
 #include <string.h>

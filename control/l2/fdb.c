@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "fdb.h"
-#include "fdb_ctl.h"
+#include "l2/fdb_ctl.h"
 #include "log.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,14 +14,11 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
-struct rte_hash *fdb_hash;
-volatile uint32_t fdb_version = 1;
 
 static void fdb_changed(void)
 {
 	fdb_version = fdb_version + 1 ? fdb_version + 1 : 1;
 }
-struct rte_ring *fdb_learn_ring;
 
 static unsigned fdb_age_seconds = FDB_DEFAULT_AGE;
 static unsigned fdb_max;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "port_policing.h"
+#include "ports/port_policing.h"
 #include "policer.h"
 
 #include <errno.h>

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "port_ctl.h"
-#include "afpacket_ctl.h"
+#include "ports/port_ctl.h"
+#include "ports/afpacket_ctl.h"
 #include "errorf.h"
-#include "fdb_ctl.h"
+#include "l2/fdb_ctl.h"
 #include "log.h"
-#include "mirror_ctl.h"
+#include "l2/mirror_ctl.h"
 #include "pmd.h"
-#include "pending_del.h"
-#include "pmd_ctl.h"
-#include "pod_port.h"
-#include "port_policing.h"
-#include "vhost_ctl.h"
+#include "ports/pending_del.h"
+#include "pmds/pmd_ctl.h"
+#include "pods/pod_port.h"
+#include "ports/port_policing.h"
+#include "ports/vhost_ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "pmd_load.h"
+#include "pmds/pmd_load.h"
 #include "pmd.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 // without disturbing the others. Control thread only.
 #pragma once
 
-#include "pmd_load.h"
+#include "pmds/pmd_load.h"
 #include "port.h"
 
 #include <jansson.h>

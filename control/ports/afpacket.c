@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "afpacket_ctl.h"
+#include "ports/afpacket_ctl.h"
 #include "errorf.h"
 #include "netaddr.h"
 

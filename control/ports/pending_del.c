@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "pending_del.h"
+#include "ports/pending_del.h"
 #include "log.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <dirent.h>
 #include <errno.h>

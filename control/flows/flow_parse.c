@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "errorf.h"
-#include "flow_parse.h"
+#include "flows/flow_parse.h"
 #include "netaddr.h"
 
 #include <arpa/inet.h>

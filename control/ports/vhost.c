@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "vhost_ctl.h"
+#include "ports/vhost_ctl.h"
 #include "log.h"
-#include "port_ctl.h"
+#include "ports/port_ctl.h"
 
 #include <errno.h>
 #include <limits.h>
