@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "switch.h"
+#include "psw/commands.h"
 #include "psw/ctl.h"
 
 #include <errno.h>
@@ -39,7 +40,7 @@ json_t *sw_request(struct sw_conn *c, const char *cmd, json_t *args, int *status
 	json_t *st;
 
 	*status = 0;
-	json_object_set_new(req, "command", json_string(cmd));
+	json_object_set_new(req, PSW_KEY_COMMAND, json_string(cmd));
 	rep = ctl_call(c->fd, &c->reader, req);
 	json_decref(req);
 	if (rep == NULL) {
@@ -101,7 +102,8 @@ int sw_remove_port(const struct cni_conf *conf, const char *name, struct cni_err
 		}
 		return pending_file(conf, name, e);
 	}
-	res = sw_request(&c, "del-port", json_pack("{s:s}", "name", name), &status, &ce);
+	res = sw_request(&c, PSW_CMD_DEL_PORT, json_pack("{s:s}", PSW_KEY_NAME, name), &status,
+		&ce);
 	sw_close(&c);
 	if (res == NULL && status != -ENOENT) {
 		if (status == 0 && ce.code == CNI_ERR_TRY_AGAIN)
@@ -120,7 +122,7 @@ json_t *sw_port_options(struct sw_conn *c, const char *name, struct cni_error *e
 	size_t i;
 
 	*found = false;
-	res = sw_request(c, "show", NULL, &status, e);
+	res = sw_request(c, PSW_CMD_SHOW, NULL, &status, e);
 	if (res == NULL)
 		return NULL;
 	ports = json_object_get(res, "ports");

@@ -9,6 +9,8 @@
 #include "state.h"
 #include "switch.h"
 
+#include <psw/commands.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,8 +114,8 @@ static json_t *port_options(const struct cni_env *env, const struct cni_conf *co
 
 	if (env->k8s_pod[0])
 		json_object_set_new(cni, "pod", json_sprintf("%s/%s", env->k8s_namespace, env->k8s_pod));
-	json_t *opts = json_pack("{s:s,s:o,s:b,s:i,s:o}", "mac", mac, "ips", ips_json(a),
-		"port_security", conf->port_security, "tag", conf->vlan, "cni", cni);
+	json_t *opts = json_pack("{s:s,s:o,s:b,s:i,s:o}", PSW_OPT_MAC, mac, PSW_OPT_IPS, ips_json(a),
+		PSW_OPT_PORT_SECURITY, conf->port_security, PSW_OPT_TAG, conf->vlan, PSW_OPT_CNI, cni);
 
 	// what reaches the pod leaves the switch through its port (egress
 	// policing), what the pod sends enters the switch (ingress)
@@ -134,8 +136,8 @@ static int add_port(const char *name, const char *type, json_t *opts, struct cni
 		sw_close(&c);
 		return -1;
 	}
-	res = sw_request(&c, "add-port", json_pack("{s:s,s:s,s:o}", "name", name, "type", type,
-		"options", opts), &status, e);
+	res = sw_request(&c, PSW_CMD_ADD_PORT, json_pack("{s:s,s:s,s:o}", PSW_KEY_NAME, name,
+		PSW_KEY_TYPE, type, PSW_KEY_OPTIONS, opts), &status, e);
 	sw_close(&c);
 	json_decref(res);
 	return res ? 0 : -1;
@@ -259,8 +261,8 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 		if (netns_configure(nsfd, env->ifname, &addrs, e) < 0)
 			goto fail;
 		json_t *opts = port_options(env, conf, mac_s, &addrs);
-		json_object_set_new(opts, "iface", json_string(at.port));
-		if (add_port(at.port, "af_packet", opts, e, conf) < 0)
+		json_object_set_new(opts, PSW_OPT_IFACE, json_string(at.port));
+		if (add_port(at.port, PSW_PORT_TYPE_AFPACKET, opts, e, conf) < 0)
 			goto fail;
 		port_done = true;
 	} else {
@@ -268,9 +270,10 @@ int cmd_add(const struct cni_env *env, const struct cni_conf *conf, json_t **out
 			goto fail;
 		dir_done = true;
 		json_t *opts = port_options(env, conf, mac_s, &addrs);
-		json_object_set_new(opts, "path", json_string(at.sock_path));
-		json_object_set_new(opts, "queues", json_integer(conf->vhost.queues));
-		if (add_port(at.port, conf->vhost.pswitchd_server ? "vhost-user" : "vhost-user-client",
+		json_object_set_new(opts, PSW_OPT_PATH, json_string(at.sock_path));
+		json_object_set_new(opts, PSW_OPT_QUEUES, json_integer(conf->vhost.queues));
+		if (add_port(at.port, conf->vhost.pswitchd_server ? PSW_PORT_TYPE_VHOST :
+			    PSW_PORT_TYPE_VHOST_CLIENT,
 			    opts, e, conf) < 0)
 			goto fail;
 		port_done = true;
@@ -490,7 +493,7 @@ int cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni_er
 	state_foreach(conf, gc_record, &g);
 	// ports of this network whose record is lost
 	if (sw_connect(&c, conf, e) == 0) {
-		res = sw_request(&c, "show", NULL, &status, e);
+		res = sw_request(&c, PSW_CMD_SHOW, NULL, &status, e);
 		sw_close(&c);
 		json_array_foreach(json_object_get(res, "ports"), i, p) {
 			json_t *cni = json_object_get(json_object_get(p, "options"), "cni");
@@ -532,7 +535,7 @@ int cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		sw_close(&c);
 		return cni_fail(e, CNI_ERR_NOT_AVAILABLE, "pswitchd is not available: %s", ce.msg);
 	}
-	res = sw_request(&c, "version", NULL, &status, &ce);
+	res = sw_request(&c, PSW_CMD_VERSION, NULL, &status, &ce);
 	sw_close(&c);
 	if (res == NULL)
 		return cni_fail(e, CNI_ERR_NOT_AVAILABLE, "pswitchd is not available: %s", ce.msg);

@@ -30,7 +30,7 @@ ssize_t ctl_reader_fill(struct ctl_reader *r, int fd)
 		size_t cap = r->cap ? r->cap * 2 : 131072;
 		char *buf;
 
-		if (r->len > PSW_CTL_MAX_MESSAGE)
+		if (r->len > PSW_CTL_MAX_REPLY)
 			return -EMSGSIZE;
 		buf = realloc(r->buf, cap);
 		if (buf == NULL)

@@ -16,7 +16,8 @@ void ctl_reader_init(struct ctl_reader *r);
 void ctl_reader_free(struct ctl_reader *r);
 
 // Reads what 'fd' has (once). Returns bytes read, 0 at end of stream, or -errno
-// (-EMSGSIZE when a message exceeds PSW_CTL_MAX_MESSAGE).
+// (-EMSGSIZE when a message exceeds PSW_CTL_MAX_REPLY). Clients use it; the
+// server frames on its event loop (control/core/api_server.c).
 ssize_t ctl_reader_fill(struct ctl_reader *r, int fd);
 
 // Takes the next complete message out of the buffer. Returns 1 and sets '*msg'

@@ -44,6 +44,11 @@ static const char usage[] =
 	"  --pmd-auto-lb-interval S                 least seconds between two moves (60)\n"
 	"  --fdb-max N             MAC table size (default 65536)\n"
 	"  --fdb-age SECONDS       MAC aging time (default 300)\n"
+	"  --ctl-max-clients N     control socket connections at once (default 128); an idle\n"
+	"                          one is closed to make room for a new one\n"
+	"  --ctl-idle-timeout S    close a control client idle this long (default 60)\n"
+	"  --ctl-timeout S         a request must arrive whole, and its reply be read whole,\n"
+	"                          within this (default 30)\n"
 	"  --logging-format F      text (klog, default) or json\n"
 	"  -v, --v N               log verbosity (default 0)\n"
 	"  --version, -h/--help\n";
@@ -53,6 +58,7 @@ enum {
 	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_EMC_ENTRIES, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
 	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION, OPT_RXQ_ISOLATE,
 	OPT_LOAD_INTERVAL, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
+	OPT_CTL_MAX_CLIENTS, OPT_CTL_IDLE_TIMEOUT, OPT_CTL_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +84,9 @@ static const struct option long_opts[] = {
 	{"pmd-auto-lb-interval", required_argument, NULL, OPT_LB_INTERVAL},
 	{"fdb-max", required_argument, NULL, OPT_FDB_MAX},
 	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
+	{"ctl-max-clients", required_argument, NULL, OPT_CTL_MAX_CLIENTS},
+	{"ctl-idle-timeout", required_argument, NULL, OPT_CTL_IDLE_TIMEOUT},
+	{"ctl-timeout", required_argument, NULL, OPT_CTL_TIMEOUT},
 	{"logging-format", required_argument, NULL, OPT_LOG_FORMAT},
 	{"v", required_argument, NULL, 'v'},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -232,6 +241,24 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 		if (parse_num(arg, 1000000, &cfg->fdb_age) < 0 || cfg->fdb_age == 0)
 			return fail(err, elen, "--fdb-age takes seconds, at least 1");
 		break;
+	case OPT_CTL_MAX_CLIENTS:
+		if (parse_num(arg, 65536, &cfg->ctl_limits.max_clients) < 0 ||
+		    cfg->ctl_limits.max_clients == 0)
+			return fail(err, elen, "--ctl-max-clients takes a count, 1 to 65536");
+		break;
+	case OPT_CTL_IDLE_TIMEOUT:
+	case OPT_CTL_TIMEOUT: {
+		unsigned sec;
+
+		if (parse_num(arg, 86400, &sec) < 0 || sec == 0)
+			return fail(err, elen, "--%s takes seconds, 1 to 86400",
+				opt == OPT_CTL_TIMEOUT ? "ctl-timeout" : "ctl-idle-timeout");
+		if (opt == OPT_CTL_TIMEOUT)
+			cfg->ctl_limits.io_timeout_ms = (uint64_t)sec * 1000;
+		else
+			cfg->ctl_limits.idle_timeout_ms = (uint64_t)sec * 1000;
+		break;
+	}
 	case OPT_LOG_FORMAT:
 		if (strcmp(arg, "text") == 0)
 			cfg->log_format = PSW_LOG_TEXT;
@@ -391,6 +418,7 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 	cfg->fdb_max = 65536;
 	cfg->fdb_age = 300;
 	cfg->restore = true;
+	cfg->ctl_limits = (struct api_limits)API_LIMITS_DEFAULT;
 	cfg->control_core = UINT32_MAX;
 	cfg->rxq_isolate = true;
 	cfg->load_interval_s = 10;
@@ -463,6 +491,27 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 	return 0;
 }
 
+// Adds the flows of 'list' (strings; empty ones are skipped) as one batch;
+// errors name the flow as 'unit' N.
+static int add_flow_list(const json_t *list, const char *where, const char *unit, char *err,
+	size_t elen)
+{
+	struct flow_spec *specs;
+	unsigned n;
+	char ferr[512];
+	int ret;
+
+	if (!json_is_array(list))
+		return fail(err, elen, "\"flows\" must be a list of strings");
+	ret = flow_parse_list(list, FLOW_PARSE_ADD, port_resolve, true, unit, &specs, &n, ferr,
+		sizeof(ferr));
+	if (ret < 0)
+		return psw_errorf(err, elen, ret, "%s%s", where, ferr);
+	ret = n > 0 ? flow_table_add(specs, n, err, elen) : 0;
+	free(specs);
+	return ret;
+}
+
 int config_apply(const struct psw_config *cfg, char *err, size_t elen)
 {
 	json_t *ports = cfg->file ? json_object_get(cfg->file, "ports") : NULL;
@@ -482,72 +531,37 @@ int config_apply(const struct psw_config *cfg, char *err, size_t elen)
 			    json_object_get(p, "options"), perr, sizeof(perr)) < 0)
 			return fail(err, elen, "port %zu: %s", i + 1, perr);
 	}
-	if (flows != NULL) {
-		struct flow_spec *specs;
-		json_t *f;
-		int ret;
-
-		if (!json_is_array(flows))
-			return fail(err, elen, "\"flows\" must be a list of strings");
-		specs = calloc(json_array_size(flows) + 1, sizeof(*specs));
-		if (specs == NULL)
-			return -ENOMEM;
-		json_array_foreach(flows, i, f) {
-			char ferr[256];
-
-			if (!json_is_string(f) || flow_parse(json_string_value(f), FLOW_PARSE_ADD,
-				    port_resolve, &specs[i], ferr, sizeof(ferr)) < 0) {
-				free(specs);
-				return fail(err, elen, "flow %zu: %s", i + 1,
-					json_is_string(f) ? ferr : "not a string");
-			}
-		}
-		ret = flow_table_add(specs, (unsigned)json_array_size(flows), err, elen);
-		free(specs);
-		return ret;
-	}
+	if (flows != NULL)
+		return add_flow_list(flows, "", "flow", err, elen);
 	return 0;
 }
 
 int config_load_flows(const char *path, char *err, size_t elen)
 {
 	FILE *f = fopen(path, "r");
-	struct flow_spec *specs = NULL;
-	unsigned n = 0, cap = 0, lineno = 0;
-	char *line = NULL;
+	json_t *lines = json_array();
+	char *line = NULL, where[PATH_MAX + 16];
 	size_t len = 0;
-	int ret = 0;
+	int ret;
 
-	if (f == NULL)
+	if (f == NULL) {
+		json_decref(lines);
 		return fail(err, elen, "cannot open '%s': %s", path, strerror(errno));
+	}
 	while (getline(&line, &len, f) > 0) {
-		char *s = line, ferr[256];
+		char *s = line;
 
-		lineno++;
 		s[strcspn(s, "\r\n")] = '\0';
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (n == cap) {
-			struct flow_spec *ns = realloc(specs, (cap = cap ? cap * 2 : 256) * sizeof(*specs));
-
-			if (ns == NULL) {
-				ret = -ENOMEM;
-				break;
-			}
-			specs = ns;
-		}
-		if (flow_parse(s, FLOW_PARSE_ADD, port_resolve, &specs[n], ferr, sizeof(ferr)) < 0) {
-			ret = fail(err, elen, "%s line %u: %s", path, lineno, ferr);
-			break;
-		}
-		n++;
+		// blank lines and comments keep their places, so that errors name
+		// the flow's line
+		json_array_append_new(lines, json_string(*s == '#' ? "" : s));
 	}
 	fclose(f);
 	free(line);
-	if (ret == 0 && n > 0)
-		ret = flow_table_add(specs, n, err, elen);
-	free(specs);
+	snprintf(where, sizeof(where), "%s: ", path);
+	ret = add_flow_list(lines, where, "line", err, elen);
+	json_decref(lines);
 	return ret;
 }

@@ -3,6 +3,7 @@
 // keys plus the ports and flows to start with.
 #pragma once
 
+#include "core/api_server.h"
 #include "flow.h"
 #include "log.h"
 
@@ -38,6 +39,7 @@ struct psw_config {
 	unsigned load_interval_s;          // one of the load window's six intervals
 	unsigned fdb_max;
 	unsigned fdb_age;
+	struct api_limits ctl_limits; // the control socket's clients
 	bool restore;
 	char flows_file[PATH_MAX];
 	json_t *file;              // the config file, for its ports and flows

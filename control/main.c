@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // pswitchd: the DPDK pod switch. One process: PMD threads on the cores given,
 // the control thread (socket, learning, aging, link state) on another.
-#include "core/api.h"
+#include "core/api_server.h"
+#include "core/loop.h"
 #include "config.h"
 #include "l2/fdb_ctl.h"
 #include "flows/flow_table.h"
@@ -28,12 +29,6 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	psw_exit_requested = 1;
-}
 
 // DPDK's own messages (EAL, drivers) come through here into our log format.
 static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t size)
@@ -119,38 +114,39 @@ static int make_run_dir(const char *dir)
 	return 0;
 }
 
-static uint64_t now_ms(void)
+// Short waits keep MAC learning prompt: the PMDs queue what they saw.
+static void on_learn(void *arg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	(void)arg;
+	while (fdb_drain_learn() > 0)
+		;
 }
 
-static void control_loop(void)
+static void on_links(void *arg)
 {
-	uint64_t last_link = 0, last_age = 0;
+	(void)arg;
+	port_poll_links();
+	pmd_ctl_tick(loop_now_ms());
+}
 
-	while (!psw_exit_requested) {
-		uint64_t now;
+static void on_second(void *arg)
+{
+	(void)arg;
+	fdb_age();
+	flow_table_expire();
+	pending_del_run();
+}
 
-		// short waits keep MAC learning prompt; the PMDs queue what they saw
-		api_poll(2);
-		while (fdb_drain_learn() > 0)
-			;
-		now = now_ms();
-		if (now - last_link >= 100) {
-			port_poll_links();
-			last_link = now;
-		}
-		pmd_ctl_tick(now);
-		if (now - last_age >= 1000) {
-			fdb_age();
-			flow_table_expire();
-			pending_del_run();
-			last_age = now;
-		}
-	}
+// The periodic work of the control thread, on the loop.
+static int start_timers(struct loop_timer **timers)
+{
+	timers[0] = loop_every(2, on_learn, NULL);
+	timers[1] = loop_every(100, on_links, NULL);
+	timers[2] = loop_every(1000, on_second, NULL);
+	for (unsigned i = 0; i < 3; i++)
+		if (timers[i] == NULL)
+			return errno_log(ENOMEM, "cannot start the control thread's timers");
+	return 0;
 }
 
 static int load_initial_flows(const char *path)
@@ -166,6 +162,7 @@ static int load_initial_flows(const char *path)
 int main(int argc, char **argv)
 {
 	struct psw_config cfg;
+	struct loop_timer *timers[3] = {NULL};
 	struct rte_mempool *pool;
 	char err[512];
 	int ret;
@@ -185,11 +182,10 @@ int main(int argc, char **argv)
 			"wait for its time slices", KV_UINT("core", cfg.control_core));
 	if (make_run_dir(cfg.run_dir) < 0)
 		return 1;
+	if (loop_init() < 0)
+		return 1;
 	if (eal_start(&cfg) < 0)
 		return 1;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	pool = rte_pktmbuf_pool_create("psw_mbufs", cfg.n_mbufs, 256, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL) {
@@ -211,7 +207,7 @@ int main(int argc, char **argv)
 			KV_UINT("window_s", cfg.load_interval_s * PMD_LOAD_INTERVALS));
 	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool, cfg.emc_entries) < 0)
 		goto out_eal;
-	if (api_init(cfg.control_socket) < 0)
+	if (api_server_start(cfg.control_socket, &cfg.ctl_limits) < 0)
 		goto out_pmds;
 	pending_del_init(cfg.control_socket);
 	if (cfg.restore)
@@ -225,14 +221,17 @@ int main(int argc, char **argv)
 		goto out_api;
 	LOG_INFO(0, "pswitchd ready", KV_INT("pmds", cfg.n_pmd_cores),
 		KV_INT("ports", psw_active_ports->n), KV_INT("flows", flow_table_count()));
-	control_loop();
+	if (start_timers(timers) < 0 || loop_run() < 0)
+		goto out_api;
 	LOG_INFO(0, "stopping pswitchd");
 	ret = 0;
 	goto out_api_ok;
 out_api:
 	ret = 1;
 out_api_ok:
-	api_fini();
+	for (unsigned i = 0; i < 3; i++)
+		loop_timer_free(timers[i]);
+	api_server_stop();
 	pmd_ctl_stop();
 	mirror_fini();
 	port_ctl_fini();
@@ -240,10 +239,12 @@ out_api_ok:
 	flow_table_fini();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
+	loop_fini();
 	return ret;
 out_pmds:
 	pmd_ctl_stop();
 out_eal:
 	rte_eal_cleanup();
+	loop_fini();
 	return 1;
 }

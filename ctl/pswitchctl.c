@@ -3,6 +3,7 @@
 // socket and prints the reply as a table, or as JSON with --json.
 #include "ctl_proto.h"
 
+#include <psw/commands.h>
 #include <psw/ctl.h>
 
 #include <errno.h>
@@ -327,7 +328,7 @@ static void mirror_args(json_t *req, int argc, char **argv)
 	json_object_foreach(kv, key, v) {
 		if (strcmp(key, "output") == 0) {
 			json_object_set(req, "output", v);
-		} else if (strcmp(key, "select_src") == 0 || strcmp(key, "select_dst") == 0) {
+		} else if (strcmp(key, PSW_KEY_SELECT_SRC) == 0 || strcmp(key, PSW_KEY_SELECT_DST) == 0) {
 			char *list = strdup(json_string_value(v)), *save = NULL;
 			json_t *names = json_array();
 
@@ -393,45 +394,45 @@ int main(int argc, char **argv)
 		opt_json = true;
 		nargs--;
 	}
-	req = json_pack("{s:s}", "command", cmd);
+	req = json_pack("{s:s}", PSW_KEY_COMMAND, cmd);
 	if (strcmp(cmd, "show") == 0) {
 		need(nargs, 0, 0, cmd);
 		printer = print_show;
 	} else if (strcmp(cmd, "add-port") == 0) {
 		need(nargs, 2, 64, cmd);
-		json_object_set_new(req, "name", json_string(args[0]));
-		json_object_set_new(req, "type", json_string(args[1]));
-		json_object_set_new(req, "options", kv_args(nargs - 2, args + 2));
+		json_object_set_new(req, PSW_KEY_NAME, json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_TYPE, json_string(args[1]));
+		json_object_set_new(req, PSW_KEY_OPTIONS, kv_args(nargs - 2, args + 2));
 	} else if (strcmp(cmd, "set-port") == 0) {
 		need(nargs, 2, 64, cmd);
-		json_object_set_new(req, "name", json_string(args[0]));
-		json_object_set_new(req, "options", kv_args(nargs - 1, args + 1));
+		json_object_set_new(req, PSW_KEY_NAME, json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_OPTIONS, kv_args(nargs - 1, args + 1));
 	} else if (strcmp(cmd, "add-mirror") == 0) {
 		need(nargs, 2, 4, cmd);
-		json_object_set_new(req, "name", json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_NAME, json_string(args[0]));
 		mirror_args(req, nargs - 1, args + 1);
 	} else if (strcmp(cmd, "del-mirror") == 0) {
 		need(nargs, 1, 1, cmd);
-		json_object_set_new(req, "name", json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_NAME, json_string(args[0]));
 	} else if (strcmp(cmd, "del-port") == 0) {
 		need(nargs, 1, 1, cmd);
-		json_object_set_new(req, "name", json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_NAME, json_string(args[0]));
 	} else if (strcmp(cmd, "add-flow") == 0) {
 		need(nargs, 1, 1, cmd);
-		json_object_set_new(req, "flow", json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_FLOW, json_string(args[0]));
 	} else if (strcmp(cmd, "add-flows") == 0 || strcmp(cmd, "replace-flows") == 0) {
 		need(nargs, 1, 1, cmd);
-		json_object_set_new(req, "command", json_string("add-flows"));
-		json_object_set_new(req, "flows", read_flow_file(args[0]));
+		json_object_set_new(req, PSW_KEY_COMMAND, json_string(PSW_CMD_ADD_FLOWS));
+		json_object_set_new(req, PSW_KEY_FLOWS, read_flow_file(args[0]));
 		if (cmd[0] == 'r')
-			json_object_set_new(req, "replace", json_true());
+			json_object_set_new(req, PSW_KEY_REPLACE, json_true());
 	} else if (strcmp(cmd, "del-flows") == 0) {
 		need(nargs, 0, 2, cmd);
 		for (int k = 0; k < nargs; k++) {
 			if (strcmp(args[k], "--strict") == 0)
-				json_object_set_new(req, "strict", json_true());
+				json_object_set_new(req, PSW_KEY_STRICT, json_true());
 			else
-				json_object_set_new(req, "match", json_string(args[k]));
+				json_object_set_new(req, PSW_KEY_MATCH, json_string(args[k]));
 		}
 	} else if (strcmp(cmd, "mod-flows") == 0) {
 		int flows = 0;
@@ -439,9 +440,9 @@ int main(int argc, char **argv)
 		need(nargs, 1, 2, cmd);
 		for (int k = 0; k < nargs; k++) {
 			if (strcmp(args[k], "--strict") == 0) {
-				json_object_set_new(req, "strict", json_true());
+				json_object_set_new(req, PSW_KEY_STRICT, json_true());
 			} else {
-				json_object_set_new(req, "flow", json_string(args[k]));
+				json_object_set_new(req, PSW_KEY_FLOW, json_string(args[k]));
 				flows++;
 			}
 		}
@@ -454,21 +455,21 @@ int main(int argc, char **argv)
 
 			if (strspn(args[0], "0123456789") == strlen(args[0]) && args[0][0]) {
 				snprintf(buf, sizeof(buf), "table=%s", args[0]);
-				json_object_set_new(req, "match", json_string(buf));
+				json_object_set_new(req, PSW_KEY_MATCH, json_string(buf));
 			} else {
-				json_object_set_new(req, "match", json_string(args[0]));
+				json_object_set_new(req, PSW_KEY_MATCH, json_string(args[0]));
 			}
 		}
 		printer = print_flows;
 	} else if (strcmp(cmd, "trace") == 0) {
 		need(nargs, 1, 1, cmd);
-		json_object_set_new(req, "packet", json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_PACKET, json_string(args[0]));
 		printer = print_trace;
 	} else if (strcmp(cmd, "pmd-stats") == 0 || strcmp(cmd, "pmd-stats-clear") == 0) {
 		need(nargs, 0, 1, cmd);
-		json_object_set_new(req, "command", json_string("pmd-stats"));
+		json_object_set_new(req, PSW_KEY_COMMAND, json_string(PSW_CMD_PMD_STATS));
 		if (cmd[9] == '-' || (nargs == 1 && strcmp(args[0], "--clear") == 0))
-			json_object_set_new(req, "clear", json_true());
+			json_object_set_new(req, PSW_KEY_CLEAR, json_true());
 		else if (nargs == 1)
 			die("unknown argument '%s'", args[0]);
 		printer = cmd[9] == '-' ? NULL : print_pmd_stats;
@@ -479,10 +480,10 @@ int main(int argc, char **argv)
 		bool pin = strcmp(cmd, "pmd-rxq-pin") == 0;
 
 		need(nargs, pin ? 3 : 2, pin ? 3 : 2, cmd);
-		json_object_set_new(req, "command", json_string("pmd-rxq-pin"));
-		json_object_set_new(req, "port", json_string(args[0]));
-		json_object_set_new(req, "queue", json_integer(atoi(args[1])));
-		json_object_set_new(req, "core", json_integer(pin ? atoi(args[2]) : -1));
+		json_object_set_new(req, PSW_KEY_COMMAND, json_string(PSW_CMD_PMD_RXQ_PIN));
+		json_object_set_new(req, PSW_KEY_PORT, json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_QUEUE, json_integer(atoi(args[1])));
+		json_object_set_new(req, PSW_KEY_CORE, json_integer(pin ? atoi(args[2]) : -1));
 		printer = print_rxqs;
 	} else if (strcmp(cmd, "drop-stats") == 0) {
 		need(nargs, 0, 0, cmd);
@@ -492,24 +493,24 @@ int main(int argc, char **argv)
 		printer = print_fdb;
 	} else if (strcmp(cmd, "fdb-add") == 0) {
 		need(nargs, 2, 3, cmd);
-		json_object_set_new(req, "port", json_string(args[0]));
-		json_object_set_new(req, "mac", json_string(args[1]));
+		json_object_set_new(req, PSW_KEY_PORT, json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_MAC, json_string(args[1]));
 		if (nargs == 3)
-			json_object_set_new(req, "vlan", json_integer(atoi(args[2])));
+			json_object_set_new(req, PSW_KEY_VLAN, json_integer(atoi(args[2])));
 	} else if (strcmp(cmd, "fdb-del") == 0) {
 		need(nargs, 1, 2, cmd);
-		json_object_set_new(req, "mac", json_string(args[0]));
+		json_object_set_new(req, PSW_KEY_MAC, json_string(args[0]));
 		if (nargs == 2)
-			json_object_set_new(req, "vlan", json_integer(atoi(args[1])));
+			json_object_set_new(req, PSW_KEY_VLAN, json_integer(atoi(args[1])));
 	} else if (strcmp(cmd, "fdb-flush") == 0) {
 		need(nargs, 0, 1, cmd);
 		if (nargs == 1 && strcmp(args[0], "--all") == 0)
-			json_object_set_new(req, "all", json_true());
+			json_object_set_new(req, PSW_KEY_ALL, json_true());
 	} else if (strcmp(cmd, "version") == 0) {
 		need(nargs, 0, 0, cmd);
 	} else if (strcmp(cmd, "stop") == 0) {
 		need(nargs, 0, 0, cmd);
-		json_object_set_new(req, "command", json_string("shutdown"));
+		json_object_set_new(req, PSW_KEY_COMMAND, json_string(PSW_CMD_SHUTDOWN));
 	} else {
 		die("unknown command '%s' (see --help)", cmd);
 	}

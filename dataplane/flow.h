@@ -67,6 +67,7 @@ struct psw_flow {
 	uint64_t created_ns;       // CLOCK_MONOTONIC
 	uint64_t created_tsc;
 	uint64_t seq;              // control thread: order of installation
+	struct psw_flow *dump_next; // control thread: freed once the dumps holding it end
 	struct flow_stats *stats;  // one slot per PMD
 	struct rcu_head rcu;
 	struct psw_action actions[];

@@ -621,6 +621,46 @@ out:
 	return ret;
 }
 
+int flow_parse_list(const json_t *list, enum flow_parse_mode mode, port_resolve_fn_t resolve,
+	bool skip_empty, const char *unit, struct flow_spec **specs, unsigned *n, char *err,
+	size_t elen)
+{
+	unsigned k = 0;
+	size_t count = json_array_size(list), i;
+	struct flow_spec *sp;
+	char ferr[256];
+	json_t *v;
+
+	*specs = NULL;
+	*n = 0;
+	if (!json_is_array(list))
+		return fail(err, elen, "flows must be a list of strings");
+	sp = malloc((count ? count : 1) * sizeof(*sp));
+	if (sp == NULL)
+		return psw_errorf(err, elen, -ENOMEM, "out of memory for %zu flows", count);
+	json_array_foreach(list, i, v) {
+		int ret;
+
+		if (!json_is_string(v)) {
+			free(sp);
+			return fail(err, elen, "%s %zu is not a string", unit, i + 1);
+		}
+		if (skip_empty && json_string_length(v) == 0)
+			continue;
+		ret = flow_parse(json_string_value(v), mode, resolve, &sp[k], ferr, sizeof(ferr));
+		if (ret < 0) {
+			free(sp);
+			if (count == 1)
+				return psw_errorf(err, elen, ret, "%s", ferr);
+			return psw_errorf(err, elen, ret, "%s %zu: %s", unit, i + 1, ferr);
+		}
+		k++;
+	}
+	*specs = sp;
+	*n = k;
+	return 0;
+}
+
 struct fmt {
 	char *buf;
 	size_t len;

@@ -5,6 +5,8 @@
 
 #include "flow.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +41,14 @@ enum flow_parse_mode {
 // Parses 'text'. Returns 0, or -EINVAL with a sentence in 'err'.
 int flow_parse(const char *text, enum flow_parse_mode mode, port_resolve_fn_t resolve,
 	struct flow_spec *spec, char *err, size_t err_len);
+
+// Parses every string of 'list' (a JSON array of flow texts; with
+// 'skip_empty', empty ones are passed over). On success '*specs' (to be
+// freed) holds the '*n' flows; an error names the flow by its position,
+// counted from 1 as 'unit' ("flow", or "line" for a file's lines).
+int flow_parse_list(const json_t *list, enum flow_parse_mode mode, port_resolve_fn_t resolve,
+	bool skip_empty, const char *unit, struct flow_spec **specs, unsigned *n, char *err,
+	size_t err_len);
 
 // Writes the match part ("priority=100,in_port=pod1,tcp,tp_dst=80") and the
 // actions ("output:pod2") in the form flow_parse reads back.

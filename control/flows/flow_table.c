@@ -32,6 +32,14 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+// How long ago 'then' was, by a clock read at 'now': a PMD may stamp a flow
+// with a time later than the control thread's reading (its iteration began
+// after), which is no time ago rather than a wrapped subtraction.
+static uint64_t ns_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 int flow_table_init(void)
 {
 	struct psw_pipeline *pl = calloc(1, sizeof(*pl));
@@ -43,10 +51,22 @@ int flow_table_init(void)
 	return 0;
 }
 
+// Dumps under way, and the flows they hold that were taken out of the tables
+// meanwhile (freed when the last dump ends).
+static unsigned dump_pins;
+static struct psw_flow *deferred;
+
 static void flow_free(const struct psw_flow *f)
 {
 	if (f == NULL)
 		return;
+	if (dump_pins > 0) {
+		struct psw_flow *d = (struct psw_flow *)f;
+
+		d->dump_next = deferred;
+		deferred = d;
+		return;
+	}
 	if (!f->stats_moved)
 		free(f->stats);
 	free((void *)f);
@@ -577,11 +597,11 @@ static bool expired_pred(const struct psw_flow *f, const void *arg)
 	const uint64_t *now = arg; // [0] ns, [1] tsc
 	uint64_t packets, bytes, used;
 
-	if (f->hard_timeout && now[0] - f->created_ns >= f->hard_timeout * 1000000000ull)
+	if (f->hard_timeout && ns_since(now[0], f->created_ns) >= f->hard_timeout * 1000000000ull)
 		return true;
 	if (f->idle_timeout) {
 		flow_stats_sum(f, &packets, &bytes, &used);
-		if (now[1] - used >= f->idle_timeout * rte_get_tsc_hz())
+		if (ns_since(now[1], used) >= f->idle_timeout * rte_get_tsc_hz())
 			return true;
 	}
 	return false;
@@ -608,48 +628,84 @@ static int dump_order(const void *a, const void *b)
 	const struct psw_flow *fa = *(const struct psw_flow *const *)a;
 	const struct psw_flow *fb = *(const struct psw_flow *const *)b;
 
+	if (fa->table_id != fb->table_id)
+		return fa->table_id < fb->table_id ? -1 : 1;
 	if (fa->priority != fb->priority)
 		return fa->priority < fb->priority ? 1 : -1;
 	return (fa->seq > fb->seq) - (fa->seq < fb->seq);
 }
 
-json_t *flow_table_dump(const struct flow_spec *filter)
+// A dump under way: the flows it selected when it started, in dump order,
+// kept from being freed (flow_free defers them) until it ends.
+struct flow_dump {
+	const struct psw_flow **flows;
+	uint32_t n, next;
+};
+
+struct flow_dump *flow_dump_start(const struct flow_spec *filter)
 {
-	json_t *arr = json_array();
+	struct flow_dump *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->flows = malloc((n_flows_total ? n_flows_total : 1) * sizeof(*d->flows));
+	if (d->flows == NULL) {
+		free(d);
+		return NULL;
+	}
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
+		if (filter != NULL && filter->has_table && filter->table_id != t)
+			continue;
+		for (uint32_t i = 0; i < tables[t].n; i++) {
+			const struct psw_flow *f = tables[t].flows[i];
+
+			if (filter == NULL || flow_filter_selects(filter, &f->match, &f->mask, f->cookie))
+				d->flows[d->n++] = f;
+		}
+	}
+	qsort(d->flows, d->n, sizeof(*d->flows), dump_order);
+	dump_pins++;
+	return d;
+}
+
+json_t *flow_dump_item(const struct psw_flow *f)
+{
 	uint64_t now_ns = monotonic_ns(), now_tsc = rte_rdtsc(), hz = rte_get_tsc_hz();
 	char match[1024], acts[2048];
+	uint64_t packets, bytes, used;
 
-	for (unsigned t = 0; t < PSW_MAX_TABLES && arr != NULL; t++) {
-		const struct psw_flow **sorted;
+	flow_stats_sum(f, &packets, &bytes, &used);
+	flow_format_match(&f->match, &f->mask, f->priority, port_name_of, match, sizeof(match));
+	flow_format_actions(f->actions, f->n_actions, port_name_of, acts, sizeof(acts));
+	return json_pack("{s:i,s:i,s:I,s:I,s:I,s:f,s:f,s:i,s:i,s:s,s:s}",
+		"table", f->table_id, "priority", f->priority, "cookie", (json_int_t)f->cookie,
+		"n_packets", (json_int_t)packets, "n_bytes", (json_int_t)bytes,
+		"duration", (double)ns_since(now_ns, f->created_ns) / 1e9,
+		"idle_age", (double)ns_since(now_tsc, used) / (double)hz,
+		"idle_timeout", f->idle_timeout, "hard_timeout", f->hard_timeout,
+		"match", match, "actions", acts);
+}
 
-		if (tables[t].n == 0 || (filter && filter->has_table && filter->table_id != t))
-			continue;
-		sorted = malloc(tables[t].n * sizeof(*sorted));
-		if (sorted == NULL)
-			break;
-		memcpy(sorted, tables[t].flows, tables[t].n * sizeof(*sorted));
-		qsort(sorted, tables[t].n, sizeof(*sorted), dump_order);
-		for (uint32_t i = 0; i < tables[t].n; i++) {
-			const struct psw_flow *f = sorted[i];
-			uint64_t packets, bytes, used;
+const struct psw_flow *flow_dump_next(struct flow_dump *d)
+{
+	return d->next < d->n ? d->flows[d->next++] : NULL;
+}
 
-			if (filter && !flow_filter_selects(filter, &f->match, &f->mask, f->cookie))
-				continue;
-			flow_stats_sum(f, &packets, &bytes, &used);
-			flow_format_match(&f->match, &f->mask, f->priority, port_name_of, match,
-				sizeof(match));
-			flow_format_actions(f->actions, f->n_actions, port_name_of, acts, sizeof(acts));
-			json_array_append_new(arr, json_pack("{s:i,s:i,s:I,s:I,s:I,s:f,s:f,s:i,s:i,s:s,s:s}",
-				"table", t, "priority", f->priority, "cookie", (json_int_t)f->cookie,
-				"n_packets", (json_int_t)packets, "n_bytes", (json_int_t)bytes,
-				"duration", (double)(now_ns - f->created_ns) / 1e9,
-				"idle_age", (double)(now_tsc - used) / (double)hz,
-				"idle_timeout", f->idle_timeout, "hard_timeout", f->hard_timeout,
-				"match", match, "actions", acts));
-		}
-		free(sorted);
+void flow_dump_end(struct flow_dump *d)
+{
+	if (d == NULL)
+		return;
+	free(d->flows);
+	free(d);
+	if (--dump_pins > 0)
+		return;
+	// no dump holds a flow now: what was freed meanwhile goes
+	while (deferred != NULL) {
+		struct psw_flow *f = deferred;
+
+		deferred = f->dump_next;
+		flow_free(f);
 	}
-	return arr;
 }
 
 unsigned flow_table_count(void)

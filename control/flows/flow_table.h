@@ -29,8 +29,18 @@ int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t 
 // Removes flows whose idle or hard timeout has passed. Control thread only.
 void flow_table_expire(void);
 
-// The flows 'filter' selects (all when NULL), as a JSON array.
-json_t *flow_table_dump(const struct flow_spec *filter);
+// A dump of the flows 'filter' selects (all when NULL), in table, priority
+// and age order, as they are when it starts: the flows it holds are not
+// freed before flow_dump_end, whatever changes meanwhile, so that a dump can
+// be read out as slowly as a client reads. Returns NULL on allocation
+// failure.
+struct flow_dump;
+struct flow_dump *flow_dump_start(const struct flow_spec *filter);
+// The next flow of the dump, or NULL at its end.
+const struct psw_flow *flow_dump_next(struct flow_dump *d);
+void flow_dump_end(struct flow_dump *d);
+// One flow as dump-flows shows it.
+json_t *flow_dump_item(const struct psw_flow *f);
 
 unsigned flow_table_count(void);
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "fdb.h"
 #include "l2/fdb_ctl.h"
+#include "core/api.h"
 #include "log.h"
+#include "netaddr.h"
 #include "ports/port_ctl.h"
+
+#include <psw/commands.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -283,3 +287,69 @@ json_t *fdb_show(void)
 		"aging_time", fdb_age_seconds, "moves", (json_int_t)fdb_moves,
 		"table_full", (json_int_t)fdb_full);
 }
+
+static json_t *h_fdb_show(json_t *req, struct api_reply *rep)
+{
+	(void)req;
+	(void)rep;
+	return fdb_show();
+}
+
+static struct api_command fdb_show_cmd = {PSW_CMD_FDB_SHOW, h_fdb_show, NULL};
+API_REGISTER(fdb_show_cmd)
+
+static json_t *h_fdb_add(json_t *req, struct api_reply *rep)
+{
+	const char *port = api_str(req, PSW_KEY_PORT);
+	uint16_t ofport = port_resolve(port);
+	uint8_t mac[6];
+
+	if (psw_parse_mac(api_str(req, PSW_KEY_MAC), mac) < 0)
+		return api_fail(rep, -EINVAL, "bad MAC address '%s'", api_str(req, PSW_KEY_MAC));
+	if (ofport == PSW_PORT_NONE)
+		return api_fail(rep, -ENOENT, "no port '%s'", port);
+	return api_status(rep, fdb_add_static(mac, (uint16_t)api_int(req, PSW_KEY_VLAN, 0), ofport,
+		rep->err, sizeof(rep->err)));
+}
+
+static const struct api_param fdb_add_params[] = {
+	{PSW_KEY_PORT, API_STRING, .required = true},
+	{PSW_KEY_MAC, API_STRING, .required = true},
+	{PSW_KEY_VLAN, API_INT, .min = 0, .max = 4095},
+	{NULL},
+};
+static struct api_command fdb_add_cmd = {PSW_CMD_FDB_ADD, h_fdb_add, fdb_add_params};
+API_REGISTER(fdb_add_cmd)
+
+static json_t *h_fdb_del(json_t *req, struct api_reply *rep)
+{
+	uint8_t mac[6];
+
+	if (psw_parse_mac(api_str(req, PSW_KEY_MAC), mac) < 0)
+		return api_fail(rep, -EINVAL, "bad MAC address '%s'", api_str(req, PSW_KEY_MAC));
+	if (fdb_del(mac, (uint16_t)api_int(req, PSW_KEY_VLAN, 0)) < 0)
+		return api_fail(rep, -ENOENT, "no such MAC table entry");
+	return json_object();
+}
+
+static const struct api_param fdb_del_params[] = {
+	{PSW_KEY_MAC, API_STRING, .required = true},
+	{PSW_KEY_VLAN, API_INT, .min = 0, .max = 4095},
+	{NULL},
+};
+static struct api_command fdb_del_cmd = {PSW_CMD_FDB_DEL, h_fdb_del, fdb_del_params};
+API_REGISTER(fdb_del_cmd)
+
+static json_t *h_fdb_flush(json_t *req, struct api_reply *rep)
+{
+	(void)rep;
+	fdb_flush(api_bool(req, PSW_KEY_ALL));
+	return json_object();
+}
+
+static const struct api_param fdb_flush_params[] = {
+	{PSW_KEY_ALL, API_BOOL},
+	{NULL},
+};
+static struct api_command fdb_flush_cmd = {PSW_CMD_FDB_FLUSH, h_fdb_flush, fdb_flush_params};
+API_REGISTER(fdb_flush_cmd)

@@ -2,8 +2,11 @@
 #include "l2/mirror_ctl.h"
 #include "errorf.h"
 #include "log.h"
+#include "core/api.h"
 #include "mirror.h"
 #include "ports/port_ctl.h"
+
+#include <psw/commands.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -241,3 +244,32 @@ void mirror_fini(void)
 	free(psw_active_mirrors);
 	psw_active_mirrors = NULL;
 }
+
+static json_t *h_add_mirror(json_t *req, struct api_reply *rep)
+{
+	return api_status(rep, mirror_add(api_str(req, PSW_KEY_NAME),
+		json_object_get(req, PSW_KEY_SELECT_SRC), json_object_get(req, PSW_KEY_SELECT_DST),
+		api_str(req, PSW_KEY_OUTPUT), rep->err, sizeof(rep->err)));
+}
+
+static const struct api_param add_mirror_params[] = {
+	{PSW_KEY_NAME, API_STRING, .required = true},
+	{PSW_KEY_OUTPUT, API_STRING, .required = true},
+	{PSW_KEY_SELECT_SRC, API_STRINGS},
+	{PSW_KEY_SELECT_DST, API_STRINGS},
+	{NULL},
+};
+static struct api_command add_mirror_cmd = {PSW_CMD_ADD_MIRROR, h_add_mirror, add_mirror_params};
+API_REGISTER(add_mirror_cmd)
+
+static json_t *h_del_mirror(json_t *req, struct api_reply *rep)
+{
+	return api_status(rep, mirror_del(api_str(req, PSW_KEY_NAME), rep->err, sizeof(rep->err)));
+}
+
+static const struct api_param del_mirror_params[] = {
+	{PSW_KEY_NAME, API_STRING, .required = true},
+	{NULL},
+};
+static struct api_command del_mirror_cmd = {PSW_CMD_DEL_MIRROR, h_del_mirror, del_mirror_params};
+API_REGISTER(del_mirror_cmd)

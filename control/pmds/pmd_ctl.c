@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pmds/pmd_ctl.h"
+#include "core/api.h"
 #include "log.h"
 #include "pmd.h"
 #include "pmds/pmd_load.h"
 #include "ports/port_ctl.h"
 #include "pmds/rxq_sched.h"
+
+#include <psw/commands.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -420,3 +423,73 @@ json_t *pmd_ctl_drop_stats(void)
 		json_object_set_new(o, psw_drop_reason_names[r], json_integer((json_int_t)total[r]));
 	return json_pack("{s:o,s:o}", "total", o, "pmds", per);
 }
+
+static json_t *h_pmd_stats(json_t *req, struct api_reply *rep)
+{
+	json_t *r;
+
+	(void)rep;
+	r = pmd_ctl_stats();
+	if (api_bool(req, PSW_KEY_CLEAR))
+		pmd_ctl_stats_clear();
+	return r;
+}
+
+static const struct api_param pmd_stats_params[] = {
+	{PSW_KEY_CLEAR, API_BOOL},
+	{NULL},
+};
+static struct api_command pmd_stats_cmd = {PSW_CMD_PMD_STATS, h_pmd_stats, pmd_stats_params};
+API_REGISTER(pmd_stats_cmd)
+
+static json_t *h_pmd_rxq_show(json_t *req, struct api_reply *rep)
+{
+	(void)req;
+	(void)rep;
+	return pmd_ctl_rxq_show();
+}
+
+static struct api_command pmd_rxq_show_cmd = {PSW_CMD_PMD_RXQ_SHOW, h_pmd_rxq_show, NULL};
+API_REGISTER(pmd_rxq_show_cmd)
+
+static json_t *h_pmd_rxq_pin(json_t *req, struct api_reply *rep)
+{
+	int ret = pmd_ctl_pin(api_str(req, PSW_KEY_PORT), (int)api_int(req, PSW_KEY_QUEUE, 0),
+		(int)api_int(req, PSW_KEY_CORE, -1), rep->err, sizeof(rep->err));
+
+	if (ret < 0)
+		return api_status(rep, ret);
+	return pmd_ctl_rxq_show();
+}
+
+static const struct api_param pmd_rxq_pin_params[] = {
+	{PSW_KEY_PORT, API_STRING, .required = true},
+	{PSW_KEY_QUEUE, API_INT, .required = true, .min = 0, .max = PSW_MAX_RXQ - 1},
+	{PSW_KEY_CORE, API_INT, .required = true, .min = -1, .max = RTE_MAX_LCORE - 1},
+	{NULL},
+};
+static struct api_command pmd_rxq_pin_cmd = {PSW_CMD_PMD_RXQ_PIN, h_pmd_rxq_pin,
+	pmd_rxq_pin_params};
+API_REGISTER(pmd_rxq_pin_cmd)
+
+static json_t *h_pmd_rxq_rebalance(json_t *req, struct api_reply *rep)
+{
+	(void)req;
+	if (pmd_ctl_rebalance() < 0)
+		return api_fail(rep, -ENOMEM, "cannot rebalance: out of memory");
+	return pmd_ctl_rxq_show();
+}
+
+static struct api_command pmd_rxq_rebalance_cmd = {PSW_CMD_PMD_RXQ_REBALANCE,
+	h_pmd_rxq_rebalance, NULL};
+API_REGISTER(pmd_rxq_rebalance_cmd)
+
+static json_t *h_drop_stats(json_t *req, struct api_reply *rep)
+{
+	(void)req;
+	(void)rep;
+	return pmd_ctl_drop_stats();
+}
+
+static struct api_command drop_stats_cmd = {PSW_CMD_DROP_STATS, h_drop_stats, NULL};
+API_REGISTER(drop_stats_cmd)

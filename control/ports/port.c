@@ -12,6 +12,8 @@
 #include "ports/port_policing.h"
 #include "ports/vhost_ctl.h"
 
+#include <psw/commands.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -133,8 +135,9 @@ static uint16_t free_ofport(void)
 
 // Every option a port takes: a typo is an error, not a setting ignored.
 // "cni" is the CNI plugin's record of the pod, kept as given.
-static const char *const known_options[] = {"path", "queues", "tag", "ofport", "iface", "frames",
-	"devargs", "mac", "ips", "port_security", "cni"};
+static const char *const known_options[] = {PSW_OPT_PATH, PSW_OPT_QUEUES, PSW_OPT_TAG,
+	PSW_OPT_OFPORT, PSW_OPT_IFACE, PSW_OPT_FRAMES, PSW_OPT_DEVARGS, PSW_OPT_MAC, PSW_OPT_IPS,
+	PSW_OPT_PORT_SECURITY, PSW_OPT_CNI};
 
 static int check_option_names(json_t *opts, char *err, size_t elen)
 {

@@ -18,6 +18,9 @@
 // pswitchd does not restore that port and removes it when it sees the file.
 #define PSW_CTL_PENDING_DEL_DIR "pending-del"
 
-// Messages longer than this are refused and the connection closed; a batch of
-// 100,000 flows fits.
+// Requests longer than this (without their newline) are refused and the
+// connection closed; a batch of 100,000 flows fits.
 #define PSW_CTL_MAX_MESSAGE (64u << 20)
+#define PSW_CTL_MAX_MESSAGE_TEXT "64 MiB"
+// Replies may be longer (a dump of a million flows): clients read up to this.
+#define PSW_CTL_MAX_REPLY (1u << 30)
