@@ -44,6 +44,8 @@ static const char usage[] =
 	"  --pmd-auto-lb-interval S                 least seconds between two moves (60)\n"
 	"  --fdb-max N             MAC table size (default 65536)\n"
 	"  --fdb-age SECONDS       MAC aging time (default 300)\n"
+	"  --vhost-socket-dir DIR  vhost-user sockets may be in DIR (and below) as well as in\n"
+	"                          the run directory; may be given up to 16 times\n"
 	"  --ctl-max-clients N     control socket connections at once (default 128); an idle\n"
 	"                          one is closed to make room for a new one\n"
 	"  --ctl-idle-timeout S    close a control client idle this long (default 60)\n"
@@ -58,7 +60,7 @@ enum {
 	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_EMC_ENTRIES, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
 	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION, OPT_RXQ_ISOLATE,
 	OPT_LOAD_INTERVAL, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
-	OPT_CTL_MAX_CLIENTS, OPT_CTL_IDLE_TIMEOUT, OPT_CTL_TIMEOUT,
+	OPT_CTL_MAX_CLIENTS, OPT_CTL_IDLE_TIMEOUT, OPT_CTL_TIMEOUT, OPT_SOCKET_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +86,7 @@ static const struct option long_opts[] = {
 	{"pmd-auto-lb-interval", required_argument, NULL, OPT_LB_INTERVAL},
 	{"fdb-max", required_argument, NULL, OPT_FDB_MAX},
 	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
+	{"vhost-socket-dir", required_argument, NULL, OPT_SOCKET_DIR},
 	{"ctl-max-clients", required_argument, NULL, OPT_CTL_MAX_CLIENTS},
 	{"ctl-idle-timeout", required_argument, NULL, OPT_CTL_IDLE_TIMEOUT},
 	{"ctl-timeout", required_argument, NULL, OPT_CTL_TIMEOUT},
@@ -240,6 +243,17 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 	case OPT_FDB_AGE:
 		if (parse_num(arg, 1000000, &cfg->fdb_age) < 0 || cfg->fdb_age == 0)
 			return fail(err, elen, "--fdb-age takes seconds, at least 1");
+		break;
+	case OPT_SOCKET_DIR:
+		if (arg[0] != '/' || strlen(arg) >= PATH_MAX)
+			return fail(err, elen, "--vhost-socket-dir takes an absolute path");
+		if (cfg->n_socket_dirs == RTE_DIM(cfg->socket_dirs))
+			return fail(err, elen, "--vhost-socket-dir may be given %zu times at most",
+				RTE_DIM(cfg->socket_dirs));
+		cfg->socket_dirs[cfg->n_socket_dirs] = strdup(arg);
+		if (cfg->socket_dirs[cfg->n_socket_dirs] == NULL)
+			return -ENOMEM;
+		cfg->n_socket_dirs++;
 		break;
 	case OPT_CTL_MAX_CLIENTS:
 		if (parse_num(arg, 65536, &cfg->ctl_limits.max_clients) < 0 ||

@@ -40,6 +40,8 @@ struct psw_config {
 	unsigned fdb_max;
 	unsigned fdb_age;
 	struct api_limits ctl_limits; // the control socket's clients
+	char *socket_dirs[16];        // --vhost-socket-dir: where vhost-user sockets may be
+	unsigned n_socket_dirs;
 	bool restore;
 	char flows_file[PATH_MAX];
 	json_t *file;              // the config file, for its ports and flows

@@ -3,6 +3,8 @@
 // the control thread (socket, learning, aging, link state) on another.
 #include "core/api_server.h"
 #include "core/loop.h"
+#include "core/publish.h"
+#include "core/state_file.h"
 #include "config.h"
 #include "l2/fdb_ctl.h"
 #include "flows/flow_table.h"
@@ -97,23 +99,6 @@ static int eal_start(const struct psw_config *cfg)
 	return 0;
 }
 
-static int make_run_dir(const char *dir)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(tmp, 0755);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return errno_log(errno, "cannot create run directory");
-	return 0;
-}
-
 // Short waits keep MAC learning prompt: the PMDs queue what they saw.
 static void on_learn(void *arg)
 {
@@ -149,6 +134,31 @@ static int start_timers(struct loop_timer **timers)
 	return 0;
 }
 
+// The first state the PMDs read: the MAC table, no flows, no ports.
+static int start_state(const struct psw_config *cfg, struct rte_mempool *pool, char *err,
+	size_t elen)
+{
+	static const struct dp_part_free part_free = {
+		.ports = port_table_free,
+		.pipeline = flow_pipeline_free,
+		.mirrors = mirror_map_free,
+		.rxqs = pmd_rxq_set_free,
+	};
+	struct port_ctl_config pc = {.pool = pool, .run_dir = cfg->run_dir,
+		.control_socket = cfg->control_socket,
+		.socket_dirs = (const char *const *)cfg->socket_dirs,
+		.n_socket_dirs = cfg->n_socket_dirs};
+	int ret;
+
+	dp_parts_init(&part_free, NULL, NULL, fdb_table());
+	if ((ret = flow_table_init()) < 0)
+		return errno_log(ret, "cannot make the first pipeline");
+	ret = port_ctl_init(&pc, err, elen);
+	if (ret < 0)
+		LOG_ERR("cannot set ports up", KV_STR("err", err));
+	return ret;
+}
+
 static int load_initial_flows(const char *path)
 {
 	char err[512];
@@ -180,8 +190,10 @@ int main(int argc, char **argv)
 	if (cfg.control_shares_pmd)
 		LOG_WARN("a PMD shares the control thread's core: control commands and flow changes "
 			"wait for its time slices", KV_UINT("core", cfg.control_core));
-	if (make_run_dir(cfg.run_dir) < 0)
+	if (state_dir_open(cfg.run_dir, err, sizeof(err)) < 0) {
+		LOG_ERR("cannot use the run directory", KV_STR("err", err));
 		return 1;
+	}
 	if (loop_init() < 0)
 		return 1;
 	if (eal_start(&cfg) < 0)
@@ -192,8 +204,7 @@ int main(int argc, char **argv)
 		errno_log(rte_errno, "cannot create the packet buffer pool");
 		goto out_eal;
 	}
-	if (flow_table_init() < 0 || port_ctl_init(pool, cfg.run_dir) < 0 ||
-	    fdb_init(cfg.fdb_max, cfg.fdb_age) < 0)
+	if (fdb_init(cfg.fdb_max, cfg.fdb_age) < 0 || start_state(&cfg, pool, err, sizeof(err)) < 0)
 		goto out_eal;
 	pmd_ctl_balance_config(&(struct pmd_balance){.isolate = cfg.rxq_isolate,
 		.auto_lb = cfg.auto_lb, .load_threshold = cfg.lb_load_threshold,
@@ -220,7 +231,7 @@ int main(int argc, char **argv)
 	if (cfg.flows_file[0] != '\0' && load_initial_flows(cfg.flows_file) < 0)
 		goto out_api;
 	LOG_INFO(0, "pswitchd ready", KV_INT("pmds", cfg.n_pmd_cores),
-		KV_INT("ports", psw_active_ports->n), KV_INT("flows", flow_table_count()));
+		KV_INT("ports", dp_published()->ports->n), KV_INT("flows", flow_table_count()));
 	if (start_timers(timers) < 0 || loop_run() < 0)
 		goto out_api;
 	LOG_INFO(0, "stopping pswitchd");
@@ -233,12 +244,14 @@ out_api_ok:
 		loop_timer_free(timers[i]);
 	api_server_stop();
 	pmd_ctl_stop();
-	mirror_fini();
 	port_ctl_fini();
-	fdb_fini();
+	mirror_fini();
+	dp_parts_fini();
 	flow_table_fini();
+	fdb_fini();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
+	state_dir_close();
 	loop_fini();
 	return ret;
 out_pmds:

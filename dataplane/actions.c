@@ -98,7 +98,7 @@ static inline void output(struct pmd *pmd, struct rte_mbuf *m, struct pending_ou
 
 static inline void learn(struct pmd *pmd, const uint8_t *mac, uint16_t vlan, uint16_t ofport)
 {
-	struct fdb_entry *e = fdb_lookup(mac, vlan);
+	struct fdb_entry *e = fdb_lookup(pmd->macs, mac, vlan);
 	struct fdb_learn_msg msg;
 
 	if (likely(e != NULL) && (e->ofport == ofport || e->is_static)) {
@@ -113,7 +113,7 @@ static inline void learn(struct pmd *pmd, const uint8_t *mac, uint16_t vlan, uin
 	msg.pad[0] = msg.pad[1] = msg.pad[2] = 0;
 	if (memcmp(&msg, &pmd->last_learn, sizeof(msg)) == 0)
 		return;
-	if (rte_ring_mp_enqueue_elem(fdb_learn_ring, &msg, sizeof(msg)) == 0) {
+	if (rte_ring_mp_enqueue_elem(pmd->macs->learn, &msg, sizeof(msg)) == 0) {
 		pmd->last_learn = msg;
 		pmd->stats.learn_queued++;
 	} else {
@@ -157,7 +157,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	bool tagged = frame_tagged(m);
 	uint16_t tci = tagged ? rte_be_to_cpu_16(*frame_tci(m)) : 0;
 	uint16_t vlan = tci & PSW_VLAN_VID_MASK;
-	uint32_t version = fdb_version;
+	uint32_t version = pmd->macs->version;
 	struct emc_l2_hint *hint = ref != NULL ? ref->slot : NULL;
 	uint16_t out;
 	bool sent = false;
@@ -183,7 +183,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 		if (!rte_is_multicast_ether_addr(&eh->src_addr))
 			learn(pmd, eh->src_addr.addr_bytes, vlan, in_port);
 		if (!rte_is_multicast_ether_addr(&eh->dst_addr))
-			e = fdb_lookup(eh->dst_addr.addr_bytes, vlan);
+			e = fdb_lookup(pmd->macs, eh->dst_addr.addr_bytes, vlan);
 		out = e != NULL ? e->ofport : EMC_L2_FLOOD;
 		if (hint != NULL) {
 			*hint = (struct emc_l2_hint){.fdb_version = version, .out = out, .gen = ref->gen,

@@ -228,6 +228,7 @@ struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t 
 	if (t == NULL || old == NULL || same == NULL || starts == NULL)
 		goto out_free;
 	t->n_flows = n;
+	t->refs = 1;
 	for (uint32_t i = 0; i < n_old; i++)
 		old[i] = &prev->subtables[i];
 	qsort(old, n_old, sizeof(*old), subtable_mask_order);
@@ -264,8 +265,10 @@ struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t 
 
 out_free:
 	// the subtables not reached hold no store
-	if (t != NULL)
+	if (t != NULL) {
 		t->n_subtables = s;
+		t->refs = 1;
+	}
 	free(old);
 	free(same);
 	free(starts);
@@ -275,9 +278,16 @@ out_free:
 	return NULL;
 }
 
+struct cls_table *cls_table_get(struct cls_table *t)
+{
+	if (t != NULL)
+		t->refs++;
+	return t;
+}
+
 void cls_table_free(struct cls_table *t)
 {
-	if (t == NULL)
+	if (t == NULL || --t->refs > 0)
 		return;
 	for (uint32_t s = 0; t->subtables != NULL && s < t->n_subtables; s++)
 		store_put(t->subtables[s].store);

@@ -37,6 +37,7 @@ struct cls_subtable {
 };
 
 struct cls_table {
+	uint32_t refs;                  // pipelines holding it; control thread only
 	uint32_t n_flows;
 	uint32_t n_subtables;
 	struct cls_subtable *subtables; // max_priority descending
@@ -55,8 +56,11 @@ int cls_flow_order(const struct psw_flow *a, const struct psw_flow *b);
 // errno set on allocation failure. Control thread only.
 struct cls_table *cls_table_build(const struct psw_flow *const *flows, uint32_t n,
 	const struct cls_table *prev);
-// Drops the table's references to its subtables' storage. Control thread
-// only, once no reader can still hold the table.
+// Takes a reference to 't' (a pipeline that shares it). Control thread only.
+struct cls_table *cls_table_get(struct cls_table *t);
+// Drops a reference; the last one frees the table and its references to
+// its subtables' storage. Control thread only, once no reader can still
+// hold the table.
 void cls_table_free(struct cls_table *t);
 
 static inline uint32_t cls_hash_words(const struct psw_flow_key *key,

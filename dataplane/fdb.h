@@ -35,20 +35,25 @@ struct fdb_learn_msg {
 	uint16_t pad[3];
 };
 
-extern struct rte_hash *fdb_hash;
-// Changes whenever an entry is added, moved or deleted, so that PMDs can
-// keep what the table answered until then (struct emc_l2_hint).
-extern volatile uint32_t fdb_version;
-extern struct rte_ring *fdb_learn_ring;
+// The table, made by the control thread and pointed to by every published
+// state (dataplane/dp.h).
+struct psw_mac_table {
+	struct rte_hash *hash;
+	// Changes whenever an entry is added, moved or deleted, so that PMDs can
+	// keep what the table answered until then (struct emc_l2_hint).
+	volatile uint32_t version;
+	struct rte_ring *learn; // new and moved addresses, PMDs to control
+};
 
-static inline struct fdb_entry *fdb_lookup(const uint8_t *mac, uint16_t vlan)
+static inline struct fdb_entry *fdb_lookup(const struct psw_mac_table *t, const uint8_t *mac,
+	uint16_t vlan)
 {
 	struct fdb_key k;
 	void *data;
 
 	memcpy(k.mac, mac, 6);
 	k.vlan = vlan;
-	if (rte_hash_lookup_data(fdb_hash, &k, &data) < 0)
+	if (rte_hash_lookup_data(t->hash, &k, &data) < 0)
 		return NULL;
 	return data;
 }

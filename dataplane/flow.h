@@ -89,8 +89,6 @@ struct psw_pipeline {
 	struct rcu_head rcu;
 };
 
-extern struct psw_pipeline *psw_active_pipeline;
-
 // The port flows of a table 0 (NULL: none, or no memory: the PMDs then look
 // every frame up, which is only slower). A port has one when its
 // highest-priority flow matches in_port alone (or nothing at all), has no

@@ -18,8 +18,6 @@ struct psw_mirror_map {
 	uint16_t tx_out[PSW_MAX_PORTS]; // frames sent out of port i go also to tx_out[i]
 };
 
-extern struct psw_mirror_map *psw_active_mirrors;
-
 static inline void mirror_copy(struct pmd *pmd, struct rte_mbuf *const *pkts, uint16_t n,
 	uint16_t out)
 {

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <rte_byteorder.h>
 
-struct psw_pipeline *psw_active_pipeline;
-
 void flow_apply_key_mods(const struct psw_flow *f, struct psw_flow_key *key)
 {
 	for (unsigned i = 0; i < f->n_actions; i++) {

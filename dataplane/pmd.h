@@ -65,19 +65,24 @@ struct tx_buf {
 };
 
 struct psw_mirror_map;
+struct psw_mac_table;
 
+// A PMD's private state. Thread-safety: written by its PMD, apart from
+// 'stop' (the control thread); the counters are read racily by the control
+// thread, which made the PMD and frees it after it stopped.
 struct pmd {
 	unsigned index;      // 0..n_pmds-1: slot in per-PMD arrays
 	unsigned core;       // the CPU it runs on (its EAL lcore is index + 1)
 	volatile bool stop;
 	volatile bool running;
-	struct pmd_rxq_set *rxqs; // RCU-protected
 	struct rte_mempool *pool; // rx buffers of vhost ports, and copies for multi-output
 	uint64_t tsc_hz;
-	// Per-iteration snapshot: valid until the next quiescent state only.
+	// Per-iteration snapshot of the published state (dataplane/dp.h):
+	// valid until the next quiescent state only.
 	const struct port_table *ports;
 	const struct psw_pipeline *pl;
 	const struct psw_mirror_map *mirrors; // NULL: no mirror
+	struct psw_mac_table *macs;
 	uint64_t now_tsc;
 	uint32_t now_sec;
 	struct fdb_learn_msg last_learn; // one-entry cache: skip repeated learn requests
@@ -89,9 +94,6 @@ struct pmd {
 	uint16_t touched[PSW_MAX_PORTS];
 	struct tx_buf tx[PSW_MAX_PORTS];
 } __rte_cache_aligned;
-
-extern struct pmd *psw_pmds[PSW_MAX_PMDS];
-extern unsigned psw_n_pmds;
 
 // The PMD's main loop, started on its lcore with rte_eal_remote_launch.
 int pmd_main(void *arg);

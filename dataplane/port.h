@@ -80,5 +80,3 @@ struct port_table {
 	struct psw_port *by_ofport[PSW_MAX_PORTS];
 	struct rcu_head rcu;
 };
-
-extern struct port_table *psw_active_ports;

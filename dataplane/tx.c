@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "tx.h"
-#include "afpacket.h"
+#include "port_io.h"
 #include "mirror.h"
 #include "policer.h"
-#include "vhost.h"
 
 static void tx_drop(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n,
 	enum psw_drop_reason reason)
@@ -56,12 +55,7 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 	// take turns; never the case when queues >= PMDs.
 	if (p->tx_shared)
 		rte_spinlock_lock((rte_spinlock_t *)&p->txq_locks[q]);
-	if (p->kind == PSW_PORT_VHOST)
-		sent = vhost_tx(p, q, b->pkts, b->n);
-	else if (p->kind == PSW_PORT_AFPACKET)
-		sent = afp_tx(p, q, b->pkts, b->n);
-	else
-		sent = rte_eth_tx_burst(p->eth_port, q, b->pkts, b->n);
+	sent = port_tx(p, q, b->pkts, b->n);
 	if (p->tx_shared)
 		rte_spinlock_unlock((rte_spinlock_t *)&p->txq_locks[q]);
 	if (unlikely(sent < b->n)) {
@@ -70,8 +64,7 @@ void tx_flush_port(struct pmd *pmd, uint16_t ofport)
 		pmd->stats.drops[PSW_DROP_TX_FULL] += (uint64_t)(b->n - sent);
 		st->tx_dropped += (uint64_t)(b->n - sent);
 	}
-	// vhost and af_packet copy: every buffer is ours to free, at once
-	if (p->kind == PSW_PORT_VHOST || p->kind == PSW_PORT_AFPACKET)
+	if (port_tx_copies(p))
 		rte_pktmbuf_free_bulk(b->pkts, b->n);
 	else if (unlikely(sent < b->n))
 		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned)(b->n - sent));

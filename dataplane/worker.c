@@ -7,18 +7,13 @@
 #include "pmd.h"
 #include "policer.h"
 #include "tx.h"
-#include "afpacket.h"
-#include "vhost.h"
+#include "dp.h"
+#include "port_io.h"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 #include <unistd.h>
-
-struct pmd *psw_pmds[PSW_MAX_PMDS];
-unsigned psw_n_pmds;
-struct port_table *psw_active_ports;
-struct psw_mirror_map *psw_active_mirrors;
 
 // Flow counters are summed over runs of packets that hit the same flow, and
 // written once per run: in a burst most packets belong to few flows.
@@ -272,7 +267,8 @@ int pmd_main(void *arg)
 	urcu_qsbr_register_thread();
 	pmd->running = true;
 	while (!pmd->stop) {
-		const struct pmd_rxq_set *set = rcu_dereference(pmd->rxqs);
+		const struct psw_dp *dp = dp_read();
+		const struct pmd_rxq_set *set = dp != NULL ? dp->rxqs[pmd->index] : NULL;
 		uint64_t start = rte_rdtsc(), t0;
 		bool busy = false;
 
@@ -283,19 +279,16 @@ int pmd_main(void *arg)
 			urcu_qsbr_thread_online();
 			continue;
 		}
-		pmd->ports = rcu_dereference(psw_active_ports);
-		pmd->pl = rcu_dereference(psw_active_pipeline);
-		pmd->mirrors = rcu_dereference(psw_active_mirrors);
+		pmd->ports = dp->ports;
+		pmd->pl = dp->pipeline;
+		pmd->mirrors = dp->mirrors;
+		pmd->macs = dp->macs;
 		pmd->now_tsc = start;
 		pmd->now_sec = (uint32_t)(start / pmd->tsc_hz);
 		t0 = start;
 		for (uint32_t i = 0; i < set->n; i++) {
 			const struct pmd_rxq *rxq = &set->q[i];
-			uint16_t n = rxq->port->kind == PSW_PORT_VHOST ?
-				vhost_rx(rxq->port, rxq->queue, pmd->pool, pkts, PSW_BURST) :
-				rxq->port->kind == PSW_PORT_AFPACKET ?
-				afp_rx(rxq->port, rxq->queue, pmd->pool, pkts, PSW_BURST) :
-				rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, PSW_BURST);
+			uint16_t n = port_rx(rxq->port, rxq->queue, pmd->pool, pkts, PSW_BURST);
 			uint64_t t1;
 
 			// an empty poll's cycles go to the next busy queue: one

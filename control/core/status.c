@@ -5,6 +5,7 @@
 #include "flows/flow_table.h"
 #include "l2/mirror_ctl.h"
 #include "pmd.h"
+#include "pmds/pmd_ctl.h"
 #include "ports/port_ctl.h"
 
 #include <psw/commands.h>
@@ -25,11 +26,12 @@ static json_t *h_show(json_t *req, struct api_reply *rep)
 
 	(void)req;
 	(void)rep;
-	for (unsigned i = 0; i < psw_n_pmds; i++)
-		json_array_append_new(cores, json_integer(psw_pmds[i]->core));
-	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:i}", "version", PSW_VERSION, "ports", port_show(),
+	for (unsigned i = 0; i < pmd_ctl_count(); i++)
+		json_array_append_new(cores, json_integer(pmd_ctl_get(i)->core));
+	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:i,s:I}", "version", PSW_VERSION, "ports", port_show(),
 		"mirrors", mirror_show(), "pmd_cores", cores, "flows", flow_table_count(),
-		"pipeline_version", psw_active_pipeline ? psw_active_pipeline->version : 0);
+		"pipeline_version", dp_published()->pipeline->version,
+		"generation", (json_int_t)dp_generation());
 }
 
 static struct api_command show_cmd = {PSW_CMD_SHOW, h_show, NULL};

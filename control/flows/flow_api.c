@@ -2,6 +2,7 @@
 // The flow commands of the control API: add, replace, modify, delete, dump
 // (streamed as the client reads it) and trace.
 #include "core/api.h"
+#include "core/publish.h"
 #include "flows/flow_parse.h"
 #include "flows/flow_table.h"
 #include "flows/trace.h"
@@ -44,7 +45,7 @@ static json_t *h_add_flows(json_t *req, struct api_reply *rep)
 	if (ret < 0)
 		return api_status(rep, ret);
 	LOG_INFO(2, replace ? "flows replaced" : "flows added", KV_INT("count", n),
-		KV_INT("pipeline_version", psw_active_pipeline->version));
+		KV_INT("pipeline_version", dp_published()->pipeline->version));
 	return json_pack("{s:i,s:i}", "added", n, "flows", flow_table_count());
 }
 
@@ -108,7 +109,7 @@ static json_t *h_mod_flows(json_t *req, struct api_reply *rep)
 	if (ret < 0)
 		return api_status(rep, ret);
 	LOG_INFO(2, "flows modified", KV_INT("count", ret),
-		KV_INT("pipeline_version", psw_active_pipeline->version));
+		KV_INT("pipeline_version", dp_published()->pipeline->version));
 	return json_pack("{s:i,s:i}", "modified", ret, "flows", flow_table_count());
 }
 

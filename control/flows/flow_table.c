@@ -4,6 +4,7 @@
 #include "errorf.h"
 #include "log.h"
 #include "pmd.h"
+#include "pmds/pmd_ctl.h"
 #include "ports/port_ctl.h"
 
 #include <errno.h>
@@ -20,9 +21,58 @@ struct flow_list {
 	uint32_t n;
 };
 
+// The tables as published.
 static struct flow_list tables[PSW_MAX_TABLES];
 static uint64_t next_seq = 1;
 static unsigned n_flows_total;
+
+// What the open transaction (control/core/publish.h) changes: the new lists
+// of the tables it touched, the flows it took out (freed after its grace
+// period), the flows it made (freed if it is aborted), and those whose
+// counters it passed on (mod-flows) or borrowed.
+struct flow_ptrs {
+	const struct psw_flow **f;
+	uint32_t n, cap;
+};
+
+static struct {
+	bool active;
+	bool changed[PSW_MAX_TABLES];
+	struct flow_list lists[PSW_MAX_TABLES];
+	unsigned n_flows;
+	struct flow_ptrs garbage, made, moved, borrowed;
+} stage;
+
+// A table's flows as the control thread sees them: staged, or published.
+static const struct flow_list *view(unsigned t)
+{
+	return stage.changed[t] ? &stage.lists[t] : &tables[t];
+}
+
+static unsigned view_count(void)
+{
+	return stage.active ? stage.n_flows : n_flows_total;
+}
+
+static int ptrs_reserve(struct flow_ptrs *l, uint32_t more)
+{
+	if (l->n + more > l->cap) {
+		uint32_t cap = RTE_MAX(l->cap * 2, l->n + more);
+		const struct psw_flow **f = realloc(l->f, (cap ? cap : 1) * sizeof(*f));
+
+		if (f == NULL)
+			return -ENOMEM;
+		l->f = f;
+		l->cap = cap;
+	}
+	return 0;
+}
+
+static void ptrs_append(struct flow_ptrs *l, const struct psw_flow *const *f, uint32_t n)
+{
+	memcpy(&l->f[l->n], f, n * sizeof(*f));
+	l->n += n;
+}
 
 static uint64_t monotonic_ns(void)
 {
@@ -40,15 +90,27 @@ static uint64_t ns_since(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
+void flow_pipeline_free(struct psw_pipeline *pl)
+{
+	if (pl == NULL)
+		return;
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++)
+		cls_table_free(pl->tables[t]);
+	free(pl->port_flows);
+	free(pl);
+}
+
 int flow_table_init(void)
 {
 	struct psw_pipeline *pl = calloc(1, sizeof(*pl));
+	struct dp_txn *t;
 
 	if (pl == NULL)
 		return -ENOMEM;
 	pl->version = 1;
-	rcu_assign_pointer(psw_active_pipeline, pl);
-	return 0;
+	t = txn_begin();
+	txn_set_pipeline(t, pl);
+	return txn_commit(t);
 }
 
 // Dumps under way, and the flows they hold that were taken out of the tables
@@ -72,24 +134,21 @@ static void flow_free(const struct psw_flow *f)
 	free((void *)f);
 }
 
+// After the PMDs stopped and the state was freed (dp_parts_fini).
 void flow_table_fini(void)
 {
-	struct psw_pipeline *pl = psw_active_pipeline;
-
-	rcu_assign_pointer(psw_active_pipeline, NULL);
-	synchronize_rcu();
 	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
 		for (uint32_t i = 0; i < tables[t].n; i++)
 			flow_free(tables[t].flows[i]);
 		free(tables[t].flows);
 		tables[t] = (struct flow_list){0};
-		if (pl != NULL)
-			cls_table_free(pl->tables[t]);
 	}
-	if (pl != NULL)
-		free(pl->port_flows);
-	free(pl);
 	n_flows_total = 0;
+	free(stage.garbage.f);
+	free(stage.made.f);
+	free(stage.moved.f);
+	free(stage.borrowed.f);
+	memset(&stage, 0, sizeof(stage));
 }
 
 // Copies the actions of 'sp' into 'f' (allocated with room for them) with
@@ -125,7 +184,7 @@ static void flow_set_actions(struct psw_flow *f, const struct flow_spec *sp)
 static struct psw_flow *flow_create(const struct flow_spec *sp)
 {
 	struct psw_flow *f = calloc(1, sizeof(*f) + sp->n_actions * sizeof(struct psw_action));
-	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+	unsigned n_pmds = pmd_ctl_count() ? pmd_ctl_count() : 1;
 
 	if (f == NULL)
 		return NULL;
@@ -209,23 +268,91 @@ static void merge_flows(const struct psw_flow **old, uint32_t n_old, const struc
 	out->n += n_old - i;
 }
 
-// Publishes new contents for the tables marked in 'changed': 'next' holds
-// their new flow lists. Frees what the old pipeline alone held, 'garbage',
-// after a grace period. On failure nothing changes and 'next' is freed.
-static int publish(bool *changed, struct flow_list *next, const struct psw_flow **garbage,
-	uint32_t n_garbage)
+static void stage_reset(void)
 {
-	struct psw_pipeline *old = psw_active_pipeline, *pl;
-	unsigned t;
+	stage.active = false;
+	memset(stage.changed, 0, sizeof(stage.changed));
+	stage.garbage.n = stage.made.n = stage.moved.n = stage.borrowed.n = 0;
+}
 
+// After the grace period of the commit: the staged lists are the tables,
+// and what the old pipeline alone held goes.
+static void stage_committed(void *arg)
+{
+	(void)arg;
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
+		if (!stage.changed[t])
+			continue;
+		free(tables[t].flows);
+		tables[t] = stage.lists[t];
+	}
+	for (uint32_t i = 0; i < stage.garbage.n; i++)
+		flow_free(stage.garbage.f[i]);
+	n_flows_total = stage.n_flows;
+	stage_reset();
+}
+
+static void stage_aborted(void *arg)
+{
+	(void)arg;
+	for (unsigned t = 0; t < PSW_MAX_TABLES; t++)
+		if (stage.changed[t])
+			free(stage.lists[t].flows);
+	for (uint32_t i = 0; i < stage.moved.n; i++)
+		((struct psw_flow *)stage.moved.f[i])->stats_moved = 0;
+	// counters borrowed from flows that stay
+	for (uint32_t i = 0; i < stage.borrowed.n; i++)
+		free((void *)stage.borrowed.f[i]);
+	for (uint32_t i = 0; i < stage.made.n; i++)
+		flow_free(stage.made.f[i]);
+	stage_reset();
+}
+
+// What a change hands to stage_change(): the flows it made (NULL: none), the flows
+// it made that borrow other flows' counters (mod-flows), and the flows whose
+// counters went to them.
+struct change {
+	const struct psw_flow **made;
+	uint32_t n_made;
+	const struct psw_flow **borrowed;
+	const struct psw_flow **moved;
+	uint32_t n_moved;
+};
+
+// Stages new contents for the tables marked in 'changed' ('next' holds
+// their new lists) in the open transaction or one of their own: one new
+// pipeline, built beside the one the transaction sees, sharing what did not
+// change. 'garbage' is what the change takes out. On failure nothing is
+// staged and 'next' is freed; the caller frees what it made.
+static int stage_change(bool *changed, struct flow_list *next, const struct psw_flow **garbage,
+	uint32_t n_garbage, const struct change *ch)
+{
+	struct dp_txn *txn = txn_begin();
+	const struct psw_pipeline *old = dp_view()->pipeline;
+	struct psw_pipeline *pl;
+	unsigned t, n_flows = 0;
+
+	if (!stage.active) {
+		if (txn_after_commit(txn, stage_committed, NULL) < 0 ||
+		    txn_on_abort(txn, stage_aborted, NULL) < 0)
+			goto out_nomem;
+		stage.active = true;
+	}
+	if (ptrs_reserve(&stage.garbage, n_garbage) < 0 ||
+	    ptrs_reserve(&stage.made, ch->n_made) < 0 || ptrs_reserve(&stage.moved, ch->n_moved) < 0 ||
+	    ptrs_reserve(&stage.borrowed, ch->n_moved) < 0)
+		goto out_nomem;
 	pl = malloc(sizeof(*pl));
 	if (pl == NULL)
 		goto out_nomem;
 	*pl = *old;
 	pl->version = old->version + 1 ? old->version + 1 : 1;
+	pl->port_flows = NULL;
 	for (t = 0; t < PSW_MAX_TABLES; t++) {
-		if (!changed[t])
+		if (!changed[t]) {
+			cls_table_get(pl->tables[t]);
 			continue;
+		}
 		pl->tables[t] = NULL;
 		if (next[t].n == 0)
 			continue;
@@ -233,37 +360,45 @@ static int publish(bool *changed, struct flow_list *next, const struct psw_flow 
 		if (pl->tables[t] == NULL)
 			goto out_free_tables;
 	}
-	pl->n_flows = 0;
-	for (t = 0; t < PSW_MAX_TABLES; t++)
-		pl->n_flows += changed[t] ? next[t].n : tables[t].n;
-	if (changed[0])
+	if (changed[0]) {
 		pl->port_flows = pipeline_port_flows(pl->tables[0]);
-	rcu_assign_pointer(psw_active_pipeline, pl);
-	synchronize_rcu();
-	if (changed[0])
-		free(old->port_flows);
-	for (t = 0; t < PSW_MAX_TABLES; t++) {
-		if (!changed[t])
-			continue;
-		cls_table_free(old->tables[t]);
-		free(tables[t].flows);
-		tables[t] = next[t];
+	} else if (old->port_flows != NULL) {
+		pl->port_flows = malloc(PSW_MAX_PORTS * sizeof(*pl->port_flows));
+		if (pl->port_flows == NULL) {
+			t = PSW_MAX_TABLES;
+			goto out_free_tables;
+		}
+		memcpy(pl->port_flows, old->port_flows, PSW_MAX_PORTS * sizeof(*pl->port_flows));
 	}
-	for (uint32_t i = 0; i < n_garbage; i++)
-		flow_free(garbage[i]);
-	n_flows_total = pl->n_flows;
-	free(old);
-	return 0;
+	for (t = 0; t < PSW_MAX_TABLES; t++) {
+		if (changed[t]) {
+			if (stage.changed[t])
+				free(stage.lists[t].flows);
+			stage.lists[t] = next[t];
+			stage.changed[t] = true;
+		}
+		n_flows += view(t)->n;
+	}
+	pl->n_flows = n_flows;
+	stage.n_flows = n_flows;
+	ptrs_append(&stage.garbage, garbage, n_garbage);
+	ptrs_append(&stage.made, ch->made, ch->n_made);
+	ptrs_append(&stage.borrowed, ch->borrowed, ch->n_moved);
+	ptrs_append(&stage.moved, ch->moved, ch->n_moved);
+	for (uint32_t i = 0; i < ch->n_moved; i++)
+		((struct psw_flow *)ch->moved[i])->stats_moved = 1;
+	txn_set_pipeline(txn, pl);
+	return txn_commit(txn);
 
 out_free_tables:
 	for (unsigned u = 0; u < t; u++)
-		if (changed[u])
-			cls_table_free(pl->tables[u]);
+		cls_table_free(pl->tables[u]);
 	free(pl);
 out_nomem:
 	for (t = 0; t < PSW_MAX_TABLES; t++)
 		if (changed[t])
 			free(next[t].flows);
+	txn_abort(txn);
 	return -ENOMEM;
 }
 
@@ -293,14 +428,14 @@ static int flows_install(const struct flow_spec *specs, unsigned n, bool replace
 	for (t = 0; t < PSW_MAX_TABLES; t++) {
 		base[t] = fill[t] = start;
 		start += per_table[t];
-		changed[t] |= replace && tables[t].n > 0;
+		changed[t] |= replace && view(t)->n > 0;
 		if (!changed[t])
 			continue;
-		next[t].flows = malloc(((replace ? 0 : tables[t].n) + per_table[t] + 1) *
+		next[t].flows = malloc(((replace ? 0 : view(t)->n) + per_table[t] + 1) *
 			sizeof(*next[t].flows));
 		if (next[t].flows == NULL)
 			goto out_free;
-		g_cap += tables[t].n;
+		g_cap += view(t)->n;
 	}
 	garbage = malloc(g_cap * sizeof(*garbage));
 	if (garbage == NULL)
@@ -316,14 +451,16 @@ static int flows_install(const struct flow_spec *specs, unsigned n, bool replace
 		fresh[fill[f->table_id]++] = f;
 	}
 	for (t = 0; replace && t < PSW_MAX_TABLES; t++)
-		for (uint32_t r = 0; r < tables[t].n; r++)
-			garbage[n_garbage++] = tables[t].flows[r];
+		for (uint32_t r = 0; r < view(t)->n; r++)
+			garbage[n_garbage++] = view(t)->flows[r];
 	for (t = 0; t < PSW_MAX_TABLES; t++)
 		if (changed[t])
-			merge_flows(tables[t].flows, replace ? 0 : tables[t].n, fresh + base[t],
+			merge_flows(view(t)->flows, replace ? 0 : view(t)->n, fresh + base[t],
 				per_table[t], &next[t], garbage, &n_garbage);
-	// publish frees the lists whatever happens, and on success the garbage
-	ret = publish(changed, next, garbage, n_garbage);
+	// stage_change frees the lists whatever happens; on success the garbage goes
+	// after the commit, and the flows made if the transaction is aborted
+	ret = stage_change(changed, next, garbage, n_garbage,
+		&(struct change){.made = made, .n_made = n_made});
 	if (ret < 0) {
 		snprintf(err, elen, "out of memory building flow tables");
 		for (i = 0; i < n_made; i++)
@@ -386,14 +523,14 @@ static void candidates(unsigned t, const struct flow_spec *strict, uint32_t *lo,
 	struct psw_flow probe;
 
 	*lo = 0;
-	*hi = tables[t].n;
-	if (strict == NULL || tables[t].n == 0)
+	*hi = view(t)->n;
+	if (strict == NULL || view(t)->n == 0)
 		return;
 	flow_key_mask(&probe.match, &strict->match, &strict->mask);
 	probe.mask = strict->mask;
 	probe.priority = strict->priority;
-	*lo = lower_bound(tables[t].flows, 0, tables[t].n, &probe);
-	*hi = *lo < tables[t].n && cls_flow_order(tables[t].flows[*lo], &probe) == 0 ? *lo + 1 : *lo;
+	*lo = lower_bound(view(t)->flows, 0, view(t)->n, &probe);
+	*hi = *lo < view(t)->n && cls_flow_order(view(t)->flows[*lo], &probe) == 0 ? *lo + 1 : *lo;
 }
 
 // Deletes, from the tables selected, every flow 'pred' accepts; with
@@ -407,17 +544,17 @@ static int delete_where(int only_table, const struct flow_spec *strict, flow_pre
 	uint32_t n_garbage = 0;
 	int ret;
 
-	garbage = malloc((n_flows_total ? n_flows_total : 1) * sizeof(*garbage));
+	garbage = malloc((view_count() ? view_count() : 1) * sizeof(*garbage));
 	if (next == NULL || garbage == NULL) {
 		free(next);
 		free(garbage);
 		return -ENOMEM;
 	}
 	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
-		const struct psw_flow **flows = tables[t].flows;
+		const struct psw_flow **flows = view(t)->flows;
 		uint32_t lo, hi, n_before = n_garbage;
 
-		if ((only_table >= 0 && (unsigned)only_table != t) || tables[t].n == 0)
+		if ((only_table >= 0 && (unsigned)only_table != t) || view(t)->n == 0)
 			continue;
 		candidates(t, strict, &lo, &hi);
 		for (uint32_t i = lo; i < hi; i++) {
@@ -425,7 +562,7 @@ static int delete_where(int only_table, const struct flow_spec *strict, flow_pre
 				continue;
 			if (!changed[t]) {
 				changed[t] = true;
-				next[t].flows = malloc(tables[t].n * sizeof(*next[t].flows));
+				next[t].flows = malloc(view(t)->n * sizeof(*next[t].flows));
 				if (next[t].flows == NULL) {
 					ret = -ENOMEM;
 					goto out_free;
@@ -445,10 +582,10 @@ static int delete_where(int only_table, const struct flow_spec *strict, flow_pre
 			else
 				next[t].flows[next[t].n++] = flows[i];
 		}
-		memcpy(&next[t].flows[next[t].n], &flows[hi], (tables[t].n - hi) * sizeof(*flows));
-		next[t].n += tables[t].n - hi;
+		memcpy(&next[t].flows[next[t].n], &flows[hi], (view(t)->n - hi) * sizeof(*flows));
+		next[t].n += view(t)->n - hi;
 	}
-	ret = n_garbage == 0 ? 0 : publish(changed, next, garbage, n_garbage);
+	ret = n_garbage == 0 ? 0 : stage_change(changed, next, garbage, n_garbage, &(struct change){0});
 	if (ret == 0)
 		ret = (int)n_garbage;
 	free(garbage);
@@ -479,7 +616,7 @@ static struct psw_flow *flow_with_actions(const struct psw_flow *old, const stru
 
 int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t elen)
 {
-	size_t cap = n_flows_total ? n_flows_total : 1;
+	size_t cap = view_count() ? view_count() : 1;
 	struct flow_list *next = calloc(PSW_MAX_TABLES, sizeof(*next));
 	bool changed[PSW_MAX_TABLES] = {false};
 	const struct psw_flow **garbage = malloc(cap * sizeof(*garbage));
@@ -495,11 +632,11 @@ int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t 
 			continue;
 		uint32_t lo, hi;
 
-		if (tables[t].n == 0)
+		if (view(t)->n == 0)
 			continue;
 		candidates(t, strict ? spec : NULL, &lo, &hi);
 		for (uint32_t i = lo; i < hi; i++) {
-			const struct psw_flow *f = tables[t].flows[i];
+			const struct psw_flow *f = view(t)->flows[i];
 
 			if (!filter_selects(spec, strict, f))
 				continue;
@@ -512,11 +649,11 @@ int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t 
 				goto out_undo;
 			}
 			if (!changed[t]) {
-				next[t].flows = malloc(tables[t].n * sizeof(*next[t].flows));
+				next[t].flows = malloc(view(t)->n * sizeof(*next[t].flows));
 				if (next[t].flows == NULL)
 					goto out_undo;
-				memcpy(next[t].flows, tables[t].flows, tables[t].n * sizeof(*next[t].flows));
-				next[t].n = tables[t].n;
+				memcpy(next[t].flows, view(t)->flows, view(t)->n * sizeof(*next[t].flows));
+				next[t].n = view(t)->n;
 				changed[t] = true;
 			}
 			made[n] = flow_with_actions(f, spec);
@@ -530,17 +667,15 @@ int flow_table_mod(const struct flow_spec *spec, bool strict, char *err, size_t 
 		ret = 0;
 		goto out;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		((struct psw_flow *)garbage[i])->stats_moved = 1;
-	// publish frees the lists whatever happens, and the old flows on success
-	ret = publish(changed, next, garbage, n);
+	// stage_change frees the lists whatever happens; the old flows pass their
+	// counters to the new ones and go after the commit
+	ret = stage_change(changed, next, garbage, n, &(struct change){.borrowed =
+		(const struct psw_flow **)made, .moved = garbage, .n_moved = n});
 	if (ret == 0) {
 		ret = (int)n;
 		goto out;
 	}
 	snprintf(err, elen, "out of memory building flow tables");
-	for (uint32_t i = 0; i < n; i++)
-		((struct psw_flow *)garbage[i])->stats_moved = 0;
 	for (uint32_t i = 0; i < n; i++)
 		free(made[i]); // their counters are the old flows'
 	goto out;
@@ -580,7 +715,7 @@ int flow_table_del(const struct flow_spec *filter, bool strict)
 void flow_stats_sum(const struct psw_flow *f, uint64_t *packets, uint64_t *bytes,
 	uint64_t *used_tsc)
 {
-	unsigned n_pmds = psw_n_pmds ? psw_n_pmds : 1;
+	unsigned n_pmds = pmd_ctl_count() ? pmd_ctl_count() : 1;
 
 	*packets = *bytes = 0;
 	*used_tsc = f->created_tsc;
@@ -613,8 +748,8 @@ void flow_table_expire(void)
 	bool any = false;
 
 	for (unsigned t = 0; t < PSW_MAX_TABLES && !any; t++)
-		for (uint32_t i = 0; i < tables[t].n && !any; i++)
-			any = expired_pred(tables[t].flows[i], now);
+		for (uint32_t i = 0; i < view(t)->n && !any; i++)
+			any = expired_pred(view(t)->flows[i], now);
 	if (any) {
 		int n = delete_where(-1, NULL, expired_pred, now);
 
@@ -648,7 +783,7 @@ struct flow_dump *flow_dump_start(const struct flow_spec *filter)
 
 	if (d == NULL)
 		return NULL;
-	d->flows = malloc((n_flows_total ? n_flows_total : 1) * sizeof(*d->flows));
+	d->flows = malloc((view_count() ? view_count() : 1) * sizeof(*d->flows));
 	if (d->flows == NULL) {
 		free(d);
 		return NULL;
@@ -656,8 +791,8 @@ struct flow_dump *flow_dump_start(const struct flow_spec *filter)
 	for (unsigned t = 0; t < PSW_MAX_TABLES; t++) {
 		if (filter != NULL && filter->has_table && filter->table_id != t)
 			continue;
-		for (uint32_t i = 0; i < tables[t].n; i++) {
-			const struct psw_flow *f = tables[t].flows[i];
+		for (uint32_t i = 0; i < view(t)->n; i++) {
+			const struct psw_flow *f = view(t)->flows[i];
 
 			if (filter == NULL || flow_filter_selects(filter, &f->match, &f->mask, f->cookie))
 				d->flows[d->n++] = f;
@@ -710,5 +845,5 @@ void flow_dump_end(struct flow_dump *d)
 
 unsigned flow_table_count(void)
 {
-	return n_flows_total;
+	return view_count();
 }

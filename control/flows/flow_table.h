@@ -8,8 +8,15 @@
 
 #include <jansson.h>
 
+// Stages the first (empty) pipeline. Returns 0 or -errno.
 int flow_table_init(void);
+// Frees the flows; after the PMDs stopped and the state was freed.
 void flow_table_fini(void);
+// The pipeline part's freeing function (control/core/publish.h).
+void flow_pipeline_free(struct psw_pipeline *pl);
+
+// Every change below is one transaction of its own, or a part of the one
+// open (control/core/publish.h): its flows reach the PMDs with the rest.
 
 // Adds (or replaces: same table, match and priority) the 'n' flows of 'specs'
 // in one step. Returns 0 or -errno with 'err' set. Control thread only.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "flows/trace.h"
+#include "core/publish.h"
 #include "fdb.h"
+#include "l2/fdb_ctl.h"
 #include "flows/flow_parse.h"
 #include "ports/port_ctl.h"
 
@@ -17,7 +19,7 @@ static void add_output(json_t *outs, uint16_t ofport, const char *via)
 
 static void trace_normal(const struct psw_flow_key *key, json_t *outs, json_t *notes)
 {
-	const struct port_table *t = psw_active_ports;
+	const struct port_table *t = dp_view()->ports;
 	const struct psw_port *in = port_by_ofport(key->in_port);
 	bool tagged = key->vlan_tci != 0;
 	uint16_t vlan = rte_be_to_cpu_16(key->vlan_tci) & PSW_VLAN_VID_MASK;
@@ -31,7 +33,7 @@ static void trace_normal(const struct psw_flow_key *key, json_t *outs, json_t *n
 		vlan = in->vlan_tag;
 	}
 	if (!(key->dl_dst[0] & 1))
-		e = fdb_lookup(key->dl_dst, vlan);
+		e = fdb_lookup(fdb_table(), key->dl_dst, vlan);
 	if (e != NULL) {
 		json_array_append_new(notes, json_sprintf("normal: destination learned on port %u in VLAN %u",
 			e->ofport, vlan));
@@ -53,7 +55,7 @@ static void trace_normal(const struct psw_flow_key *key, json_t *outs, json_t *n
 
 json_t *trace_packet(const struct psw_flow_key *packet, const struct psw_flow_key *given)
 {
-	const struct psw_pipeline *pl = psw_active_pipeline;
+	const struct psw_pipeline *pl = dp_view()->pipeline;
 	const struct psw_flow *chain[PSW_MAX_CHAIN];
 	struct psw_flow_key key = *packet, shown = *given;
 	json_t *steps = json_array(), *outs = json_array(), *notes = json_array();
@@ -78,7 +80,7 @@ json_t *trace_packet(const struct psw_flow_key *packet, const struct psw_flow_ke
 			"actions", acts));
 		for (unsigned i = 0; i < f->n_actions && !dropped; i++) {
 			const struct psw_action *a = &f->actions[i];
-			const struct port_table *t = psw_active_ports;
+			const struct port_table *t = dp_view()->ports;
 
 			switch (a->type) {
 			case PSW_ACT_OUTPUT:

@@ -2,6 +2,7 @@
 #include "fdb.h"
 #include "l2/fdb_ctl.h"
 #include "core/api.h"
+#include "core/events.h"
 #include "log.h"
 #include "netaddr.h"
 #include "ports/port_ctl.h"
@@ -19,9 +20,17 @@
 #include <rte_lcore.h>
 
 
+// The table the PMDs read (dataplane/fdb.h); this file is its only writer.
+static struct psw_mac_table macs = {.version = 1};
+
 static void fdb_changed(void)
 {
-	fdb_version = fdb_version + 1 ? fdb_version + 1 : 1;
+	macs.version = macs.version + 1 ? macs.version + 1 : 1;
+}
+
+struct psw_mac_table *fdb_table(void)
+{
+	return &macs;
 }
 
 static unsigned fdb_age_seconds = FDB_DEFAULT_AGE;
@@ -47,12 +56,12 @@ int fdb_init(unsigned max_entries, unsigned age_seconds)
 
 	fdb_max = max_entries;
 	fdb_age_seconds = age_seconds;
-	fdb_hash = rte_hash_create(&hp);
-	if (fdb_hash == NULL)
+	macs.hash = rte_hash_create(&hp);
+	if (macs.hash == NULL)
 		return errno_log(rte_errno, "cannot create the MAC table");
-	fdb_learn_ring = rte_ring_create_elem("psw_fdb_learn", sizeof(struct fdb_learn_msg), 4096,
+	macs.learn = rte_ring_create_elem("psw_fdb_learn", sizeof(struct fdb_learn_msg), 4096,
 		(int)rte_socket_id(), RING_F_SC_DEQ);
-	if (fdb_learn_ring == NULL)
+	if (macs.learn == NULL)
 		return errno_log(rte_errno, "cannot create the learning ring");
 	return 0;
 }
@@ -64,54 +73,70 @@ struct doomed {
 	unsigned n;
 };
 
-static void doomed_free(struct doomed *d)
+static void doomed_release(void *arg)
 {
-	if (d->n > 0) {
-		fdb_changed();
-		synchronize_rcu();
-	}
+	struct doomed *d = arg;
+
 	for (unsigned i = 0; i < d->n; i++) {
-		rte_hash_free_key_with_position(fdb_hash, d->e[i]->pos);
+		rte_hash_free_key_with_position(macs.hash, d->e[i]->pos);
 		free(d->e[i]);
 	}
 	free(d->e);
-	d->e = NULL;
-	d->n = 0;
+	free(d);
 }
 
-static void delete_where(bool (*pred)(const struct fdb_entry *, const void *), const void *arg)
+// Frees 'd' after a grace period: the one of 't', or one waited here.
+static void doomed_free(struct doomed *d, struct dp_txn *t)
 {
-	struct doomed d = {.e = malloc(fdb_max * sizeof(*d.e)), .n = 0};
+	if (d->n > 0)
+		fdb_changed();
+	if (t != NULL && d->n > 0 && txn_after_commit(t, doomed_release, d) == 0)
+		return;
+	if (d->n > 0)
+		synchronize_rcu();
+	doomed_release(d);
+}
+
+static void delete_where(bool (*pred)(const struct fdb_entry *, const void *), const void *arg,
+	struct dp_txn *t)
+{
+	struct doomed *d = malloc(sizeof(*d));
 	const void *key;
 	void *data;
 	uint32_t iter = 0;
 
-	if (d.e == NULL)
+	if (d == NULL)
 		return;
-	while (rte_hash_iterate(fdb_hash, &key, &data, &iter) >= 0) {
+	d->n = 0;
+	d->e = malloc(fdb_max * sizeof(*d->e));
+	if (d->e == NULL) {
+		free(d);
+		return;
+	}
+	while (rte_hash_iterate(macs.hash, &key, &data, &iter) >= 0) {
 		struct fdb_entry *e = data;
 
 		if (!pred(e, arg))
 			continue;
-		if (rte_hash_del_key(fdb_hash, &e->key) >= 0)
-			d.e[d.n++] = e;
+		if (rte_hash_del_key(macs.hash, &e->key) >= 0)
+			d->e[d->n++] = e;
 	}
-	doomed_free(&d);
+	doomed_free(d, t);
 }
 
 void fdb_fini(void)
 {
-	if (fdb_hash != NULL)
+	if (macs.hash != NULL)
 		fdb_flush(true);
-	rte_hash_free(fdb_hash);
-	rte_ring_free(fdb_learn_ring);
-	fdb_hash = NULL;
-	fdb_learn_ring = NULL;
+	rte_hash_free(macs.hash);
+	rte_ring_free(macs.learn);
+	macs.hash = NULL;
+	macs.learn = NULL;
 }
 
 // Adds or moves one entry. A move replaces the entry object so that PMDs
 // never see a half-written one.
-static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, struct doomed *d)
+static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, struct fdb_entry **old_out)
 {
 	struct fdb_entry *e = calloc(1, sizeof(*e)), *old = NULL;
 	void *data;
@@ -123,20 +148,17 @@ static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, str
 	e->ofport = ofport;
 	e->is_static = is_static;
 	e->last_seen = now_sec();
-	if (rte_hash_lookup_data(fdb_hash, k, &data) >= 0)
+	if (rte_hash_lookup_data(macs.hash, k, &data) >= 0)
 		old = data;
-	pos = rte_hash_add_key_data(fdb_hash, k, e);
+	pos = rte_hash_add_key_data(macs.hash, k, e);
 	if (pos < 0) {
 		free(e);
 		return pos;
 	}
 	e->pos = pos;
 	fdb_changed();
-	if (old != NULL) {
-		// the key slot stays in use by the new entry: only the memory goes
-		old->pos = -1;
-		d->e[d->n++] = old;
-	}
+	// the key slot stays in use by the new entry: only the old memory goes
+	*old_out = old;
 	return 0;
 }
 
@@ -144,31 +166,32 @@ unsigned fdb_drain_learn(void)
 {
 	struct fdb_learn_msg msgs[64];
 	struct fdb_entry *olds[64];
-	struct doomed d = {.e = olds, .n = 0};
-	unsigned n, applied = 0;
+	unsigned n, applied = 0, n_old = 0;
 
-	n = rte_ring_sc_dequeue_burst_elem(fdb_learn_ring, msgs, sizeof(msgs[0]), 64, NULL);
+	n = rte_ring_sc_dequeue_burst_elem(macs.learn, msgs, sizeof(msgs[0]), 64, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		struct fdb_entry *e;
 		void *data;
 
 		if (port_by_ofport(msgs[i].ofport) == NULL)
 			continue; // the port went away meanwhile
-		if (rte_hash_lookup_data(fdb_hash, &msgs[i].key, &data) >= 0) {
+		if (rte_hash_lookup_data(macs.hash, &msgs[i].key, &data) >= 0) {
 			e = data;
 			if (e->ofport == msgs[i].ofport || e->is_static)
 				continue;
 			fdb_moves++;
 		}
-		if (fdb_set(&msgs[i].key, msgs[i].ofport, false, &d) < 0)
+		if (fdb_set(&msgs[i].key, msgs[i].ofport, false, &olds[n_old]) < 0) {
 			fdb_full++;
-		else
-			applied++;
+			continue;
+		}
+		applied++;
+		n_old += olds[n_old] != NULL;
 	}
-	if (d.n > 0)
+	if (n_old > 0)
 		synchronize_rcu();
-	for (unsigned i = 0; i < d.n; i++)
-		free(d.e[i]);
+	for (unsigned i = 0; i < n_old; i++)
+		free(olds[i]);
 	return applied;
 }
 
@@ -183,7 +206,7 @@ void fdb_age(void)
 {
 	uint32_t now = now_sec();
 
-	delete_where(aged, &now);
+	delete_where(aged, &now, NULL);
 }
 
 static bool on_port(const struct fdb_entry *e, const void *arg)
@@ -191,10 +214,25 @@ static bool on_port(const struct fdb_entry *e, const void *arg)
 	return e->ofport == *(const uint16_t *)arg;
 }
 
-void fdb_flush_port(uint16_t ofport)
+void fdb_flush_port(uint16_t ofport, struct dp_txn *t)
 {
-	delete_where(on_port, &ofport);
+	delete_where(on_port, &ofport, t);
 }
+
+// A port that goes takes its entries with it, in its transaction.
+static int on_port_removed(enum psw_event ev, void *obj, struct dp_txn *t, char *err,
+	size_t elen)
+{
+	const struct psw_port *p = obj;
+
+	(void)ev;
+	(void)err;
+	(void)elen;
+	fdb_flush_port(p->ofport, t);
+	return 0;
+}
+
+EVENT_SUBSCRIBE(PSW_EV_PORT_REMOVED, on_port_removed)
 
 static bool flushable(const struct fdb_entry *e, const void *arg)
 {
@@ -203,13 +241,12 @@ static bool flushable(const struct fdb_entry *e, const void *arg)
 
 void fdb_flush(bool all)
 {
-	delete_where(flushable, &all);
+	delete_where(flushable, &all, NULL);
 }
 
 int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *err, size_t elen)
 {
-	struct fdb_entry *olds[1];
-	struct doomed d = {.e = olds, .n = 0};
+	struct fdb_entry *old = NULL;
 	struct fdb_key k = {.vlan = vlan};
 	int ret;
 
@@ -222,14 +259,14 @@ int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *e
 		return -EINVAL;
 	}
 	memcpy(k.mac, mac, 6);
-	ret = fdb_set(&k, ofport, true, &d);
+	ret = fdb_set(&k, ofport, true, &old);
 	if (ret < 0) {
 		snprintf(err, elen, "MAC table is full");
 		return ret;
 	}
-	if (d.n > 0) {
+	if (old != NULL) {
 		synchronize_rcu();
-		free(olds[0]);
+		free(old);
 	}
 	return 0;
 }
@@ -253,9 +290,9 @@ int fdb_del(const uint8_t mac[6], uint16_t vlan)
 	void *data;
 
 	memcpy(k.mac, mac, 6);
-	if (rte_hash_lookup_data(fdb_hash, &k, &data) < 0)
+	if (rte_hash_lookup_data(macs.hash, &k, &data) < 0)
 		return -ENOENT;
-	delete_where(is_mac_vlan, &mv);
+	delete_where(is_mac_vlan, &mv, NULL);
 	return 0;
 }
 
@@ -271,7 +308,7 @@ json_t *fdb_show(void)
 	const void *key;
 	void *data;
 
-	while (rte_hash_iterate(fdb_hash, &key, &data, &iter) >= 0) {
+	while (rte_hash_iterate(macs.hash, &key, &data, &iter) >= 0) {
 		const struct fdb_entry *e = data;
 		const uint8_t *m = e->key.mac;
 		const char *pname = port_name_of(e->ofport);

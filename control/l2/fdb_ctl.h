@@ -11,13 +11,19 @@
 #define FDB_DEFAULT_AGE 300
 
 int fdb_init(unsigned max_entries, unsigned age_seconds);
+// The table the PMDs read, for the published state.
+struct psw_mac_table;
+struct psw_mac_table *fdb_table(void);
 void fdb_fini(void);
 
 // Takes the learn requests the PMDs queued. Returns how many were applied.
 unsigned fdb_drain_learn(void);
 // Removes learned entries older than the aging time.
 void fdb_age(void);
-void fdb_flush_port(uint16_t ofport);
+// Removes the entries of port 'ofport', their memory freed after the grace
+// period of 't' (or one waited here when 't' is NULL).
+struct dp_txn;
+void fdb_flush_port(uint16_t ofport, struct dp_txn *t);
 // Removes every learned entry (and static ones too when 'all').
 void fdb_flush(bool all);
 

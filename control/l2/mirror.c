@@ -3,6 +3,7 @@
 #include "errorf.h"
 #include "log.h"
 #include "core/api.h"
+#include "core/events.h"
 #include "mirror.h"
 #include "ports/port_ctl.h"
 
@@ -42,12 +43,61 @@ static bool is_output(uint16_t ofport)
 	return false;
 }
 
-// Builds the map the PMDs read from the mirrors, publishes it and frees the
-// old one after a grace period; marks the outputs.
-static int publish(void)
+// The mirrors as they were before the open transaction changed them, to
+// put back if it is aborted; NULL when it has changed none.
+static struct mirror **before;
+
+static void before_drop(void *arg)
 {
-	struct psw_mirror_map *map = NULL, *old = psw_active_mirrors;
-	const struct port_table *t = psw_active_ports;
+	(void)arg;
+	for (unsigned i = 0; before != NULL && i < MAX_MIRRORS; i++)
+		free(before[i]);
+	free(before);
+	before = NULL;
+}
+
+static void before_restore(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+		free(mirrors[i]);
+		mirrors[i] = before[i];
+	}
+	free(before);
+	before = NULL;
+}
+
+// Keeps a copy of the mirrors the first time 't' changes them. Returns 0 or
+// -ENOMEM.
+static int keep_before(struct dp_txn *t)
+{
+	if (before != NULL)
+		return 0;
+	before = calloc(MAX_MIRRORS, sizeof(*before));
+	if (before == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < MAX_MIRRORS; i++) {
+		if (mirrors[i] == NULL)
+			continue;
+		before[i] = malloc(sizeof(**before));
+		if (before[i] == NULL)
+			goto fail;
+		*before[i] = *mirrors[i];
+	}
+	if (txn_after_commit(t, before_drop, NULL) < 0 || txn_on_abort(t, before_restore, NULL) < 0)
+		goto fail;
+	return 0;
+fail:
+	before_drop(NULL);
+	return -ENOMEM;
+}
+
+// Stages, in 't', the map the PMDs read built from the mirrors, and marks
+// the outputs.
+static int publish(struct dp_txn *t)
+{
+	struct psw_mirror_map *map = NULL;
+	const struct port_table *pt = dp_view()->ports;
 	bool any = false;
 
 	for (unsigned i = 0; i < MAX_MIRRORS; i++)
@@ -67,15 +117,31 @@ static int publish(void)
 			}
 		}
 	}
-	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
-		struct psw_port *p = t->by_ofport[t->ofports[i]];
+	for (uint32_t i = 0; pt != NULL && i < pt->n; i++) {
+		struct psw_port *p = pt->by_ofport[pt->ofports[i]];
 
 		p->mirror_output = is_output(p->ofport);
 	}
-	rcu_assign_pointer(psw_active_mirrors, map);
-	synchronize_rcu();
-	free(old);
+	txn_set_mirrors(t, map);
 	return 0;
+}
+
+// One change of the mirrors, published alone.
+static int publish_alone(void)
+{
+	struct dp_txn *t = txn_begin();
+	int ret = publish(t);
+
+	if (ret < 0) {
+		txn_abort(t);
+		return ret;
+	}
+	return txn_commit(t);
+}
+
+void mirror_map_free(struct psw_mirror_map *map)
+{
+	free(map);
 }
 
 // Marks the ports of 'list' in 'sel'. Returns 0 or -errno with 'err'.
@@ -159,7 +225,7 @@ int mirror_add(const char *name, json_t *src, json_t *dst, const char *output, c
 		goto fail;
 	}
 	mirrors[slot] = m;
-	ret = publish();
+	ret = publish_alone();
 	if (ret < 0) {
 		mirrors[slot] = NULL;
 		psw_errorf(err, elen, ret, "out of memory");
@@ -181,16 +247,30 @@ int mirror_del(const char *name, char *err, size_t elen)
 	for (unsigned i = 0; i < MAX_MIRRORS; i++)
 		if (mirrors[i] == m)
 			mirrors[i] = NULL;
-	publish();
+	if (publish_alone() < 0)
+		LOG_ERR("mirror removed, but its copies go on: out of memory", KV_STR("mirror", m->name));
 	LOG_INFO(0, "mirror removed", KV_STR("mirror", m->name));
 	free(m);
 	return 0;
 }
 
-void mirror_port_removed(uint16_t ofport)
+// A port that goes stops being mirrored; a mirror whose output it is goes
+// with it, in the port's transaction.
+static int on_port_removed(enum psw_event ev, void *obj, struct dp_txn *t, char *err,
+	size_t elen)
 {
+	const struct psw_port *port = obj;
+	uint16_t ofport = port->ofport;
 	bool changed = false;
 
+	(void)ev;
+	for (unsigned i = 0; i < MAX_MIRRORS; i++)
+		changed |= mirrors[i] != NULL && (mirrors[i]->output == ofport ||
+			mirrors[i]->src[ofport] || mirrors[i]->dst[ofport]);
+	if (!changed)
+		return 0;
+	if (keep_before(t) < 0)
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < MAX_MIRRORS; i++) {
 		struct mirror *m = mirrors[i];
 
@@ -200,15 +280,16 @@ void mirror_port_removed(uint16_t ofport)
 			LOG_INFO(0, "mirror removed with its output port", KV_STR("mirror", m->name));
 			mirrors[i] = NULL;
 			free(m);
-			changed = true;
 			continue;
 		}
-		changed |= m->src[ofport] || m->dst[ofport];
 		m->src[ofport] = m->dst[ofport] = false;
 	}
-	if (changed)
-		publish();
+	if (publish(t) < 0)
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
+	return 0;
 }
+
+EVENT_SUBSCRIBE(PSW_EV_PORT_REMOVED, on_port_removed)
 
 static json_t *names(const bool *sel)
 {
@@ -241,8 +322,6 @@ void mirror_fini(void)
 		free(mirrors[i]);
 		mirrors[i] = NULL;
 	}
-	free(psw_active_mirrors);
-	psw_active_mirrors = NULL;
 }
 
 static json_t *h_add_mirror(json_t *req, struct api_reply *rep)

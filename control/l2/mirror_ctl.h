@@ -17,9 +17,12 @@ int mirror_add(const char *name, json_t *src, json_t *dst, const char *output, c
 	size_t elen);
 int mirror_del(const char *name, char *err, size_t elen);
 
-// A port is going away: mirrors stop selecting it, and a mirror whose output
-// it is goes away too.
-void mirror_port_removed(uint16_t ofport);
+// A port that goes (its event) stops being mirrored, and a mirror whose
+// output it is goes too.
+
+// The mirror map part's freeing function (control/core/publish.h).
+struct psw_mirror_map;
+void mirror_map_free(struct psw_mirror_map *map);
 
 json_t *mirror_show(void);
 void mirror_fini(void);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pmds/pmd_ctl.h"
 #include "core/api.h"
+#include "core/events.h"
+#include "errorf.h"
 #include "log.h"
 #include "pmd.h"
 #include "pmds/pmd_load.h"
@@ -21,9 +23,25 @@
 
 _Static_assert(RXQ_SCHED_MAX_PMDS == PSW_MAX_PMDS, "the scheduler places queues on every PMD");
 
+// The PMDs, made at start and freed at exit. Thread-safety: the control
+// thread's; each PMD gets its own struct.
+static struct pmd *pmds[PSW_MAX_PMDS];
+static unsigned n_pmds;
+
 static struct pmd_balance balance = PMD_BALANCE_DEFAULTS;
 static uint64_t load_last_ms, auto_lb_last_ms, auto_lb_moves;
-static bool pmd_isolated[PSW_MAX_PMDS]; // as the last placement decided
+static bool pmd_isolated[PSW_MAX_PMDS]; // as the last published placement decided
+static bool staged_isolated[PSW_MAX_PMDS];
+
+struct pmd *pmd_ctl_get(unsigned i)
+{
+	return i < n_pmds ? pmds[i] : NULL;
+}
+
+unsigned pmd_ctl_count(void)
+{
+	return n_pmds;
+}
 
 int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
 	uint32_t emc_entries)
@@ -54,11 +72,11 @@ int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
 		pmd->core = cores[i];
 		pmd->pool = pool;
 		pmd->tsc_hz = rte_get_tsc_hz();
-		psw_pmds[i] = pmd;
+		pmds[i] = pmd;
 	}
-	psw_n_pmds = n;
+	n_pmds = n;
 	for (unsigned i = 0; i < n; i++) {
-		int ret = rte_eal_remote_launch(pmd_main, psw_pmds[i], PMD_LCORE(i));
+		int ret = rte_eal_remote_launch(pmd_main, pmds[i], PMD_LCORE(i));
 
 		if (ret < 0)
 			return errno_log(ret, "cannot launch PMD");
@@ -69,18 +87,15 @@ int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
 
 void pmd_ctl_stop(void)
 {
-	for (unsigned i = 0; i < psw_n_pmds; i++)
-		psw_pmds[i]->stop = true;
+	for (unsigned i = 0; i < n_pmds; i++)
+		pmds[i]->stop = true;
 	rte_eal_mp_wait_lcore();
-	for (unsigned i = 0; i < psw_n_pmds; i++) {
-		struct pmd_rxq_set *s = psw_pmds[i]->rxqs;
-
-		free(s);
-		rte_free(psw_pmds[i]->emc.sets);
-		rte_free(psw_pmds[i]);
-		psw_pmds[i] = NULL;
+	for (unsigned i = 0; i < n_pmds; i++) {
+		rte_free(pmds[i]->emc.sets);
+		rte_free(pmds[i]);
+		pmds[i] = NULL;
 	}
-	psw_n_pmds = 0;
+	n_pmds = 0;
 }
 
 struct rxq_ref {
@@ -88,12 +103,30 @@ struct rxq_ref {
 	uint16_t queue;
 };
 
-// Every rx queue of the active ports, with its load, pin and PMD now.
+// The PMD that polls each queue in the state the control thread sees (the
+// staged one inside a transaction), by port number and queue.
+static int16_t placed[PSW_MAX_PORTS][PSW_MAX_RXQ];
+
+static void read_placement(void)
+{
+	const struct psw_dp *dp = dp_view();
+
+	memset(placed, 0xff, sizeof(placed));
+	for (unsigned p = 0; p < n_pmds; p++) {
+		const struct pmd_rxq_set *s = dp->rxqs[p];
+
+		for (uint32_t i = 0; s != NULL && i < s->n; i++)
+			placed[s->q[i].ofport][s->q[i].queue] = (int16_t)p;
+	}
+}
+
+// Every rx queue of the ports, with its load, pin and PMD now.
 static unsigned collect_rxqs(struct rxq_ref **refs, struct rxq_sched_item **items)
 {
-	const struct port_table *t = psw_active_ports;
+	const struct port_table *t = dp_view()->ports;
 	unsigned total = 0, n = 0;
 
+	read_placement();
 	for (uint32_t i = 0; i < t->n; i++)
 		total += t->by_ofport[t->ofports[i]]->nb_rxq;
 	*refs = calloc(total ? total : 1, sizeof(**refs));
@@ -108,10 +141,11 @@ static unsigned collect_rxqs(struct rxq_ref **refs, struct rxq_sched_item **item
 		const struct port_ctl *c = port->ctl;
 
 		for (uint16_t q = 0; q < port->nb_rxq; q++) {
+			int16_t at = placed[port->ofport][q];
+
 			(*refs)[n] = (struct rxq_ref){.port = port, .queue = q};
 			(*items)[n] = (struct rxq_sched_item){.load = pmd_load_rxq(port, q),
-				.pin = c->rxq_pin[q], .pmd = c->rxq_pmd[q] >= 0 ?
-					(unsigned)c->rxq_pmd[q] : UINT32_MAX};
+				.pin = c->rxq_pin[q], .pmd = at >= 0 ? (unsigned)at : UINT32_MAX};
 			n++;
 		}
 	}
@@ -123,17 +157,41 @@ static struct pmd_rxq_set *new_set(unsigned n)
 	return calloc(1, sizeof(struct pmd_rxq_set) + (n ? n : 1) * sizeof(struct pmd_rxq));
 }
 
-static void publish_sets(struct pmd_rxq_set **sets)
+void pmd_rxq_set_free(struct pmd_rxq_set *s)
 {
-	struct pmd_rxq_set *old[PSW_MAX_PMDS];
+	free(s);
+}
 
-	for (unsigned p = 0; p < psw_n_pmds; p++) {
-		old[p] = psw_pmds[p]->rxqs;
-		rcu_assign_pointer(psw_pmds[p]->rxqs, sets[p]);
+// After a placement is published: what show and pmd-rxq-show report.
+static void placement_published(void *arg)
+{
+	const struct port_table *t = dp_published()->ports;
+
+	(void)arg;
+	read_placement();
+	for (uint32_t i = 0; t != NULL && i < t->n; i++) {
+		struct psw_port *port = t->by_ofport[t->ofports[i]];
+		struct port_ctl *c = port->ctl;
+
+		for (uint16_t q = 0; q < PSW_MAX_RXQ; q++)
+			c->rxq_pmd[q] = q < port->nb_rxq ? placed[port->ofport][q] : -1;
 	}
-	synchronize_rcu();
-	for (unsigned p = 0; p < psw_n_pmds; p++)
-		free(old[p]);
+	memcpy(pmd_isolated, staged_isolated, sizeof(pmd_isolated));
+}
+
+// Stages 'sets' (one per PMD) in 't'; frees them on failure.
+static int stage_sets(struct dp_txn *t, struct pmd_rxq_set **sets)
+{
+	int ret = txn_after_commit(t, placement_published, NULL);
+
+	if (ret < 0) {
+		for (unsigned p = 0; p < n_pmds; p++)
+			free(sets[p]);
+		return ret;
+	}
+	for (unsigned p = 0; p < n_pmds; p++)
+		txn_set_rxqs(t, p, sets[p]);
+	return 0;
 }
 
 // A placement of every rx queue: the queues, where they are, where they go.
@@ -144,18 +202,21 @@ struct plan {
 	struct rxq_sched cur, next;
 };
 
-// Publishes the placement 'pl' makes. A queue that changes PMD is first taken
-// from its old PMD, and given to the new one only after a grace period: no
-// two PMDs ever poll one queue (an ethdev queue is single-reader).
-static int apply(const struct plan *pl)
+// Stages the placement 'pl' makes in 't'. A queue that changes PMD is first
+// taken from its old PMD, in a publication of its own, and given to the new
+// one only in the next: no two PMDs ever poll one queue (an ethdev queue is
+// single-reader). Moves therefore happen only outside other transactions
+// ('t' NULL); inside one, queues stay where they are.
+static int apply(const struct plan *pl, struct dp_txn *t)
 {
 	const struct rxq_ref *refs = pl->refs;
 	const struct rxq_sched_item *items = pl->items;
 	unsigned n = pl->n;
 	struct pmd_rxq_set *keep[PSW_MAX_PMDS] = {NULL}, *sets[PSW_MAX_PMDS] = {NULL};
 	bool moved = false;
+	int ret;
 
-	for (unsigned p = 0; p < psw_n_pmds; p++) {
+	for (unsigned p = 0; p < n_pmds; p++) {
 		keep[p] = new_set(n);
 		sets[p] = new_set(n);
 		if (keep[p] == NULL || sets[p] == NULL) {
@@ -167,27 +228,45 @@ static int apply(const struct plan *pl)
 		}
 	}
 	for (unsigned r = 0; r < n; r++) {
-		struct port_ctl *c = refs[r].port->ctl;
-		unsigned pmd = items[r].pmd;
+		unsigned pmd = items[r].pmd, now = UINT32_MAX;
 		struct pmd_rxq q = {.eth_port = refs[r].port->eth_port, .queue = refs[r].queue,
 			.ofport = refs[r].port->ofport, .port = refs[r].port};
 
-		if (c->rxq_pmd[refs[r].queue] == (int16_t)pmd)
+		if (placed[q.ofport][q.queue] >= 0)
+			now = (unsigned)placed[q.ofport][q.queue];
+		if (now != UINT32_MAX && now != pmd && t != NULL)
+			pmd = now;
+		if (now == pmd)
 			keep[pmd]->q[keep[pmd]->n++] = q;
-		else if (c->rxq_pmd[refs[r].queue] >= 0)
+		else if (now != UINT32_MAX)
 			moved = true;
 		sets[pmd]->q[sets[pmd]->n++] = q;
-		c->rxq_pmd[refs[r].queue] = (int16_t)pmd;
 	}
-	if (moved)
-		publish_sets(keep);
-	else
-		for (unsigned p = 0; p < psw_n_pmds; p++)
+	memcpy(staged_isolated, pl->next.isolated, sizeof(staged_isolated));
+	if (moved) {
+		struct dp_txn *first = txn_begin();
+
+		ret = stage_sets(first, keep);
+		if (ret < 0) {
+			txn_abort(first);
+			for (unsigned p = 0; p < n_pmds; p++)
+				free(sets[p]);
+			return ret;
+		}
+		txn_commit(first);
+	} else {
+		for (unsigned p = 0; p < n_pmds; p++)
 			free(keep[p]);
-	publish_sets(sets);
-	for (unsigned p = 0; p < psw_n_pmds; p++)
-		pmd_isolated[p] = pl->next.isolated[p];
-	return 0;
+	}
+	if (t != NULL)
+		return stage_sets(t, sets);
+	t = txn_begin();
+	ret = stage_sets(t, sets);
+	if (ret < 0) {
+		txn_abort(t);
+		return ret;
+	}
+	return txn_commit(t);
 }
 
 // With 'by_load', every queue is placed anew by its load; otherwise queues
@@ -198,10 +277,10 @@ static int plan_make(struct plan *pl, bool by_load)
 	pl->n = collect_rxqs(&pl->refs, &pl->items);
 	if (pl->n == UINT32_MAX)
 		return -ENOMEM;
-	rxq_sched_tally(pl->items, pl->n, psw_n_pmds, balance.isolate, &pl->cur);
+	rxq_sched_tally(pl->items, pl->n, n_pmds, balance.isolate, &pl->cur);
 	for (unsigned i = 0; i < pl->n; i++)
 		pl->items[i].stay = !by_load;
-	rxq_sched_assign(pl->items, pl->n, psw_n_pmds, balance.isolate, &pl->next);
+	rxq_sched_assign(pl->items, pl->n, n_pmds, balance.isolate, &pl->next);
 	return 0;
 }
 
@@ -211,24 +290,37 @@ static void plan_free(struct plan *pl)
 	free(pl->items);
 }
 
-static int assign(bool by_load)
+// Places the queues in 't' (queues that have a PMD keep it), or with 't'
+// NULL in publications of their own (queues may move).
+static int assign(struct dp_txn *t, bool by_load)
 {
 	struct plan pl;
 	int ret;
 
-	if (psw_n_pmds == 0)
+	if (n_pmds == 0)
 		return 0;
 	ret = plan_make(&pl, by_load);
 	if (ret == 0)
-		ret = apply(&pl);
+		ret = apply(&pl, t);
 	plan_free(&pl);
 	return ret;
 }
 
-int pmd_ctl_assign_rxqs(void)
+// A port comes or goes: its queues are placed, or leave their PMDs, with it.
+static int on_port_event(enum psw_event ev, void *obj, struct dp_txn *t, char *err, size_t elen)
 {
-	return assign(false);
+	int ret;
+
+	(void)ev;
+	(void)obj;
+	ret = assign(t, false);
+	if (ret < 0)
+		return psw_errorf(err, elen, ret, "cannot place the rx queues: out of memory");
+	return 0;
 }
+
+EVENT_SUBSCRIBE(PSW_EV_PORT_ADDED, on_port_event)
+EVENT_SUBSCRIBE(PSW_EV_PORT_REMOVED, on_port_event)
 
 int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
 {
@@ -245,8 +337,8 @@ int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
 		return -EINVAL;
 	}
 	if (core >= 0) {
-		for (unsigned i = 0; i < psw_n_pmds; i++)
-			if (psw_pmds[i]->core == (unsigned)core)
+		for (unsigned i = 0; i < n_pmds; i++)
+			if (pmds[i]->core == (unsigned)core)
 				pmd = (int)i;
 		if (pmd < 0) {
 			snprintf(err, elen, "no PMD runs on core %d", core);
@@ -255,12 +347,12 @@ int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
 	}
 	c = p->ctl;
 	c->rxq_pin[queue] = (int16_t)pmd;
-	return assign(false);
+	return assign(NULL, false);
 }
 
 int pmd_ctl_rebalance(void)
 {
-	return assign(true);
+	return assign(NULL, true);
 }
 
 void pmd_ctl_balance_config(const struct pmd_balance *b)
@@ -273,7 +365,7 @@ static uint64_t window_cycles(void)
 {
 	uint64_t w = 0;
 
-	for (unsigned p = 0; p < psw_n_pmds; p++)
+	for (unsigned p = 0; p < n_pmds; p++)
 		if (pmd_load_total(p) > w)
 			w = pmd_load_total(p);
 	return w;
@@ -290,7 +382,7 @@ static void auto_lb_run(uint64_t now_ms)
 	double busy[PSW_MAX_PMDS];
 	struct plan pl;
 
-	for (unsigned p = 0; p < psw_n_pmds; p++) {
+	for (unsigned p = 0; p < n_pmds; p++) {
 		uint64_t total = pmd_load_total(p);
 
 		busy[p] = total ? 100.0 * (double)pmd_load_busy(p) / (double)total : 0;
@@ -298,7 +390,7 @@ static void auto_lb_run(uint64_t now_ms)
 	if (plan_make(&pl, true) < 0)
 		return;
 	if (auto_lb_worth_it(&pl.cur, &pl.next, busy, window_cycles(), &c)) {
-		if (apply(&pl) == 0) {
+		if (apply(&pl, NULL) == 0) {
 			auto_lb_moves++;
 			auto_lb_last_ms = now_ms;
 			LOG_INFO(0, "auto load balance moved rx queues between PMDs",
@@ -318,7 +410,7 @@ void pmd_ctl_tick(uint64_t now_ms)
 		return;
 	load_last_ms = now_ms;
 	pmd_load_sample();
-	if (balance.auto_lb && psw_n_pmds > 1 &&
+	if (balance.auto_lb && n_pmds > 1 &&
 	    (auto_lb_moves == 0 || now_ms - auto_lb_last_ms >= balance.auto_lb_interval_ms))
 		auto_lb_run(now_ms);
 }
@@ -336,18 +428,18 @@ json_t *pmd_ctl_stats(void)
 {
 	json_t *arr = json_array();
 
-	for (unsigned i = 0; i < psw_n_pmds; i++) {
+	for (unsigned i = 0; i < n_pmds; i++) {
 		struct pmd_stats d;
 		uint64_t lookups, total_cycles, dropped = 0;
 
-		stats_delta(psw_pmds[i], &d);
+		stats_delta(pmds[i], &d);
 		lookups = d.emc_hits + d.cls_hits + d.cls_misses;
 		total_cycles = d.busy_cycles + d.idle_cycles;
 		for (unsigned r = 0; r < PSW_DROP_REASON_COUNT; r++)
 			dropped += d.drops[r];
 		json_array_append_new(arr, json_pack(
 			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
-			"pmd", i, "core", psw_pmds[i]->core,
+			"pmd", i, "core", pmds[i]->core,
 			"packets", (json_int_t)d.rx_packets, "dropped", (json_int_t)dropped,
 			"port_flow_hits", (json_int_t)d.port_flow_hits,
 			"emc_hits", (json_int_t)d.emc_hits, "classifier_hits", (json_int_t)d.cls_hits,
@@ -361,7 +453,7 @@ json_t *pmd_ctl_stats(void)
 			"busy_ratio", total_cycles ? (double)d.busy_cycles / (double)total_cycles : 0.0,
 			"packets_per_busy_iteration", d.busy_iterations ?
 				(double)d.rx_packets / (double)d.busy_iterations : 0.0,
-			"emc_entries", (json_int_t)(2 * ((json_int_t)psw_pmds[i]->emc.set_mask + 1))));
+			"emc_entries", (json_int_t)(2 * ((json_int_t)pmds[i]->emc.set_mask + 1))));
 	}
 	return arr;
 }
@@ -369,8 +461,8 @@ json_t *pmd_ctl_stats(void)
 void pmd_ctl_stats_clear(void)
 {
 	// The PMDs own their counters; clearing moves the baseline instead.
-	for (unsigned i = 0; i < psw_n_pmds; i++)
-		memcpy(&psw_pmds[i]->cleared, (const void *)&psw_pmds[i]->stats,
+	for (unsigned i = 0; i < n_pmds; i++)
+		memcpy(&pmds[i]->cleared, (const void *)&pmds[i]->stats,
 			sizeof(struct pmd_stats));
 }
 
@@ -380,8 +472,8 @@ json_t *pmd_ctl_rxq_show(void)
 {
 	json_t *arr = json_array();
 
-	for (unsigned i = 0; i < psw_n_pmds; i++) {
-		const struct pmd_rxq_set *s = psw_pmds[i]->rxqs;
+	for (unsigned i = 0; i < n_pmds; i++) {
+		const struct pmd_rxq_set *s = dp_published()->rxqs[i];
 		uint64_t window = pmd_load_total(i);
 		json_t *qs = json_array();
 
@@ -396,7 +488,7 @@ json_t *pmd_ctl_rxq_show(void)
 				"usage", window ? (double)pmd_load_rxq(p, q) / (double)window : 0.0));
 		}
 		json_array_append_new(arr, json_pack("{s:i,s:i,s:b,s:f,s:o}", "pmd", i, "core",
-			psw_pmds[i]->core, "isolated", pmd_isolated[i],
+			pmds[i]->core, "isolated", pmd_isolated[i],
 			"usage", window ? (double)pmd_load_busy(i) / (double)window : 0.0, "rxqs", qs));
 	}
 	return arr;
@@ -407,17 +499,17 @@ json_t *pmd_ctl_drop_stats(void)
 	uint64_t total[PSW_DROP_REASON_COUNT] = {0};
 	json_t *o = json_object(), *per = json_array();
 
-	for (unsigned i = 0; i < psw_n_pmds; i++) {
+	for (unsigned i = 0; i < n_pmds; i++) {
 		json_t *po = json_object();
 
 		for (unsigned r = 1; r < PSW_DROP_REASON_COUNT; r++) {
-			uint64_t v = psw_pmds[i]->stats.drops[r];
+			uint64_t v = pmds[i]->stats.drops[r];
 
 			total[r] += v;
 			json_object_set_new(po, psw_drop_reason_names[r], json_integer((json_int_t)v));
 		}
 		json_array_append_new(per, json_pack("{s:i,s:i,s:o}", "pmd", i, "core",
-			psw_pmds[i]->core, "drops", po));
+			pmds[i]->core, "drops", po));
 	}
 	for (unsigned r = 1; r < PSW_DROP_REASON_COUNT; r++)
 		json_object_set_new(o, psw_drop_reason_names[r], json_integer((json_int_t)total[r]));

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <rte_mempool.h>
 
+struct pmd;
+
 // EAL lcore ids are pswitchd's own: 0 is the control thread, i + 1 PMD i,
 // each mapped to the CPU the operator gave (--lcores), so that a PMD may
 // share the control thread's CPU when the operator asks for it.
@@ -36,11 +38,18 @@ struct pmd_balance {
 
 void pmd_ctl_balance_config(const struct pmd_balance *b);
 
-// Gives the rx queues of all ports that have no PMD one (pinned queues go to
-// their PMD, the rest to the least loaded) and publishes each PMD's set;
-// queues that have a PMD keep it. A queue that moves is polled by no PMD for
-// a grace period, never by two.
-int pmd_ctl_assign_rxqs(void);
+// The PMDs: i of pmd_ctl_count(), or NULL.
+struct pmd *pmd_ctl_get(unsigned i);
+unsigned pmd_ctl_count(void);
+
+// Rx queues are placed as ports come and go (subscribed to their events):
+// a new port's queues go to their pinned PMD or the least loaded, and no
+// other port's queue moves. A queue that moves (pinning, rebalancing) is
+// polled by no PMD for a grace period, never by two.
+
+// The rx-queue set part's freeing function (control/core/publish.h).
+struct pmd_rxq_set;
+void pmd_rxq_set_free(struct pmd_rxq_set *s);
 
 // Pins queue 'queue' of port 'name' to the PMD on 'core' (core -1 unpins).
 int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pmds/pmd_load.h"
 #include "pmd.h"
+#include "pmds/pmd_ctl.h"
 #include "ports/port_ctl.h"
 
 #include <string.h>
@@ -27,12 +28,12 @@ static uint64_t window_sum(const struct load_window *w, uint64_t counter)
 // 64-bit counter is a value it had.
 static uint64_t busy_now(unsigned pmd)
 {
-	return *(volatile const uint64_t *)&psw_pmds[pmd]->stats.busy_cycles;
+	return *(volatile const uint64_t *)&pmd_ctl_get(pmd)->stats.busy_cycles;
 }
 
 static uint64_t total_now(unsigned pmd)
 {
-	return busy_now(pmd) + *(volatile const uint64_t *)&psw_pmds[pmd]->stats.idle_cycles;
+	return busy_now(pmd) + *(volatile const uint64_t *)&pmd_ctl_get(pmd)->stats.idle_cycles;
 }
 
 static uint64_t rxq_busy_now(const struct psw_port *p, uint16_t q)
@@ -42,9 +43,9 @@ static uint64_t rxq_busy_now(const struct psw_port *p, uint16_t q)
 
 void pmd_load_sample(void)
 {
-	const struct port_table *t = psw_active_ports;
+	const struct port_table *t = dp_published()->ports;
 
-	for (unsigned p = 0; p < psw_n_pmds; p++) {
+	for (unsigned p = 0; p < pmd_ctl_count(); p++) {
 		window_close(&pmd_busy[p], busy_now(p));
 		window_close(&pmd_total[p], total_now(p));
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pods/pod_port.h"
+#include "core/events.h"
 #include "errorf.h"
 #include "l2/fdb_ctl.h"
 #include "flows/flow_table.h"
@@ -9,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +104,12 @@ int pod_port_check(const json_t *opts, char *err, size_t elen)
 	size_t i;
 	int ret = 0;
 
+	if (mac == NULL) {
+		if (json_object_get(opts, "ips") != NULL || json_object_get(opts, "port_security") != NULL)
+			return psw_errorf(err, elen, -EINVAL, "options ips and port_security are a pod's: "
+				"they need mac=");
+		return 0;
+	}
 	if (!json_is_string(mac) || psw_parse_mac(json_string_value(mac), m) < 0)
 		return psw_errorf(err, elen, -EINVAL, "option mac must be a MAC address like 0a:58:0a:58:00:05");
 	if (m[0] & 1)
@@ -128,8 +136,24 @@ int pod_port_check(const json_t *opts, char *err, size_t elen)
 	return ret;
 }
 
-int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, size_t elen)
+// Undoes the static MAC entry of an attach its transaction gave up.
+struct mac_undo {
+	uint8_t mac[6];
+	uint16_t vlan;
+};
+
+static void mac_undo(void *arg)
 {
+	struct mac_undo *u = arg;
+
+	fdb_del(u->mac, u->vlan);
+	free(u);
+}
+
+static int pod_port_attach(struct dp_txn *t, const struct psw_port *p, const json_t *opts,
+	char *err, size_t elen)
+{
+	struct mac_undo *undo = malloc(sizeof(*undo));
 	const char *mac = json_string_value(json_object_get(opts, "mac"));
 	const json_t *ip;
 	json_t *ips;
@@ -217,34 +241,77 @@ int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, siz
 			POD_PRIO_ND_ALLOW, p->ofport, mac);
 		// Any other neighbour discovery would poison neighbours' caches; a
 		// pod is no router (advertisements, redirects).
-		for (int t = 134; t <= 137; t++)
+		for (int type = 134; type <= 137; type++)
 			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,icmp6,icmpv6_type=%d,actions=drop",
-				(unsigned long long)cookie, POD_PRIO_ND_DROP, p->ofport, t);
+				(unsigned long long)cookie, POD_PRIO_ND_DROP, p->ofport, type);
 		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=drop",
 			(unsigned long long)cookie, POD_PRIO_DROP, p->ofport);
 	}
 #undef ADD_FLOW
+	if (undo == NULL) {
+		ret = psw_errorf(err, elen, -ENOMEM, "out of memory");
+		goto out;
+	}
+	// the MAC table is no part of the published state: its entry is there
+	// at once, and taken back if the transaction is given up
+	memcpy(undo->mac, m, 6);
+	undo->vlan = p->vlan_tag;
 	ret = fdb_add_static(m, p->vlan_tag, p->ofport, err, elen);
 	if (ret < 0)
 		goto out;
-	ret = flow_table_add(specs, n, err, elen);
-	if (ret < 0) {
+	if (txn_on_abort(t, mac_undo, undo) < 0) {
 		fdb_del(m, p->vlan_tag);
+		ret = psw_errorf(err, elen, -ENOMEM, "out of memory");
 		goto out;
 	}
+	// from here the abort takes the entry back and frees 'undo'
+	ret = txn_after_commit(t, free, undo);
+	undo = NULL;
+	if (ret < 0) {
+		psw_errorf(err, elen, ret, "out of memory");
+		goto out;
+	}
+	// joins the port's transaction: the port and its flows arrive together
+	ret = flow_table_add(specs, n, err, elen);
+	if (ret < 0)
+		goto out;
 	LOG_INFO(1, "pod port attached", KV_STR("port", p->name), KV_STR("mac", mac),
 		KV_INT("flows", n), KV_STR("port_security", security ? "on" : "off"));
 out:
+	free(undo);
 	json_decref(ips);
 	return ret;
 }
 
-void pod_port_detach(const struct psw_port *p)
+static int on_port_added(enum psw_event ev, void *obj, struct dp_txn *t, char *err, size_t elen)
 {
-	struct flow_spec filter;
+	const struct psw_port *p = obj;
+	const struct port_ctl *c = p->ctl;
 
+	(void)ev;
+	if (!pod_port_wanted(c->options))
+		return 0;
+	return pod_port_attach(t, p, c->options, err, elen);
+}
+
+// The port's flows go with it (its MAC entry goes with the port's entries).
+static int on_port_removed(enum psw_event ev, void *obj, struct dp_txn *t, char *err,
+	size_t elen)
+{
+	const struct psw_port *p = obj;
+	struct flow_spec filter;
+	int ret;
+
+	(void)ev;
+	(void)t;
 	memset(&filter, 0, sizeof(filter));
 	filter.cookie = POD_COOKIE(p->ofport);
 	filter.cookie_mask = UINT64_MAX;
-	flow_table_del(&filter, false);
+	ret = flow_table_del(&filter, false);
+	if (ret < 0)
+		return psw_errorf(err, elen, ret, "cannot remove the pod's flows: %s", strerror(-ret));
+	return 0;
 }
+
+EVENT_SUBSCRIBE(PSW_EV_PORT_ADDED, on_port_added)
+EVENT_SUBSCRIBE(PSW_EV_PORT_REMOVED, on_port_removed)

@@ -24,12 +24,10 @@ bool pod_port_wanted(const json_t *opts);
 // port_security=false) as a list and a boolean, as they are kept.
 void pod_port_normalize(json_t *opts);
 
-// Checks the pod options before anything is created. Returns 0 or -EINVAL.
+// Checks the pod options before anything is created (ips and port_security
+// need mac). Returns 0 or -EINVAL.
 int pod_port_check(const json_t *opts, char *err, size_t elen);
 
-// Installs the port's FDB entry and flows. Returns 0 or -errno; nothing is
-// left installed on failure.
-int pod_port_attach(const struct psw_port *p, const json_t *opts, char *err, size_t elen);
-
-// Removes what pod_port_attach installed (the FDB entry goes with the port).
-void pod_port_detach(const struct psw_port *p);
+// A pod's port gets its MAC entry and flows in the transaction that adds
+// it, and loses them in the one that removes it (subscribed to the ports'
+// events).

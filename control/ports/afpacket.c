@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ports/afpacket_ctl.h"
+#include "ports/port_ctl.h"
+#include "ports/port_kind.h"
 #include "errorf.h"
 #include "netaddr.h"
+
+#include <psw/commands.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 
 // Frames big enough for a 1500-byte MTU plus a VLAN tag after the ring's
@@ -269,7 +274,9 @@ static int queue_open(struct afp_queue *q, int ifindex, uint32_t frame_size, uns
 	return 0;
 }
 
-int afpacket_open(struct psw_port *p, const char *iface, unsigned queues, unsigned frames,
+static void afpacket_close(struct psw_port *p);
+
+static int afpacket_open(struct psw_port *p, const char *iface, unsigned queues, unsigned frames,
 	char *err, size_t elen)
 {
 	struct psw_afp *a;
@@ -300,11 +307,12 @@ int afpacket_open(struct psw_port *p, const char *iface, unsigned queues, unsign
 	}
 	p->kind = PSW_PORT_AFPACKET;
 	p->nb_rxq = (uint16_t)queues;
-	p->nb_txq = (uint16_t)queues;
+	port_kind_set_txqs(p, queues);
+	*(uint16_t *)&p->eth_port = UINT16_MAX;
 	return 0;
 }
 
-void afpacket_close(struct psw_port *p)
+static void afpacket_close(struct psw_port *p)
 {
 	if (p->afp == NULL)
 		return;
@@ -314,11 +322,12 @@ void afpacket_close(struct psw_port *p)
 	p->afp = NULL;
 }
 
-bool afpacket_link_up(const struct psw_port *p)
+static bool afpacket_link(struct psw_port *p, uint64_t *speed)
 {
 	char name[IF_NAMESIZE];
 	struct ifreq ifr;
 
+	*speed = RTE_ETH_SPEED_NUM_10G;
 	if (p->afp == NULL || if_indextoname((unsigned)p->afp->ifindex, name) == NULL)
 		return false;
 	memset(&ifr, 0, sizeof(ifr));
@@ -327,21 +336,64 @@ bool afpacket_link_up(const struct psw_port *p)
 	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
-void afpacket_drops(const struct psw_port *p, uint64_t *kernel_drops, uint64_t *too_long,
-	uint64_t *no_mbuf)
+// The kernel's drops (ring full, its counter resets when read: the port
+// keeps the sum), ours for want of a buffer (missed), and frames longer than
+// a buffer chain (errors).
+static void afpacket_rx_errors(struct psw_port *p, struct port_ctl *c, uint64_t *missed,
+	uint64_t *errors)
 {
-	*kernel_drops = *too_long = *no_mbuf = 0;
-	if (p->afp == NULL)
+	uint64_t no_mbuf = 0;
+
+	*errors = 0;
+	if (p->afp == NULL) {
+		*missed = c->afp_kernel_drops;
 		return;
+	}
 	for (unsigned i = 0; i < p->nb_rxq; i++) {
 		const struct afp_queue *q = &p->afp->q[i];
 		struct tpacket_stats st;
 		socklen_t len = sizeof(st);
 
-		// the kernel's counters reset when read: the caller accumulates
 		if (getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-			*kernel_drops += st.tp_drops;
-		*too_long += q->rx_too_long;
-		*no_mbuf += q->rx_no_mbuf;
+			c->afp_kernel_drops += st.tp_drops;
+		*errors += q->rx_too_long;
+		no_mbuf += q->rx_no_mbuf;
 	}
+	*missed = c->afp_kernel_drops + no_mbuf;
 }
+
+static int afpacket_start(struct psw_port *p, struct port_ctl *c, const json_t *opts,
+	unsigned queues, char *err, size_t elen)
+{
+	const char *iface = json_string_value(json_object_get(opts, PSW_OPT_IFACE));
+	long frames;
+	int ret;
+
+	if (iface == NULL)
+		return psw_errorf(err, elen, -EINVAL, "an af_packet port needs iface=");
+	if (strlen(iface) > 15 || strlen(iface) == 0 || strpbrk(iface, ",/ ") != NULL)
+		return psw_errorf(err, elen, -EINVAL, "bad interface name '%s'", iface);
+	ret = port_opt_int(opts, PSW_OPT_FRAMES, 16, 8192, 256, &frames, err, elen);
+	if (ret < 0)
+		return ret;
+	snprintf(c->devargs, sizeof(c->devargs), "af_packet:iface=%s,queues=%u", iface, queues);
+	return afpacket_open(p, iface, queues, (unsigned)frames, err, elen);
+}
+
+static void afpacket_stop(struct psw_port *p, struct port_ctl *c)
+{
+	(void)c;
+	afpacket_close(p);
+}
+
+static const char *const afpacket_options[] = {PSW_OPT_IFACE, PSW_OPT_FRAMES, NULL};
+
+const struct port_kind port_kind_afpacket = {
+	.type = PSW_PORT_TYPE_AFPACKET,
+	.options = afpacket_options,
+	.options_text = "iface, frames",
+	.start = afpacket_start,
+	.stop = afpacket_stop,
+	.link = afpacket_link,
+	.rx_errors = afpacket_rx_errors,
+};

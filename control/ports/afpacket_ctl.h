@@ -11,16 +11,3 @@
 int afpacket_pool_start(void);
 // Closes every socket queued for closing; call after the ports are gone.
 void afpacket_pool_stop(void);
-
-// Opens 'queues' sockets on 'iface' with rings of 'frames' frames each way.
-// Returns 0 or -errno with a sentence in 'err'.
-int afpacket_open(struct psw_port *p, const char *iface, unsigned queues, unsigned frames,
-	char *err, size_t elen);
-void afpacket_close(struct psw_port *p);
-
-// The interface is up and running (carrier).
-bool afpacket_link_up(const struct psw_port *p);
-
-// Drops the kernel counted (ring full) plus ours, since the last call added.
-void afpacket_drops(const struct psw_port *p, uint64_t *kernel_drops, uint64_t *too_long,
-	uint64_t *no_mbuf);

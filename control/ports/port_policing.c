@@ -26,9 +26,9 @@ bool port_policing_key(const char *key)
 }
 
 // A number of 0 .. max, given as a JSON integer or a decimal string.
-static int opt_num(json_t *opts, const char *key, long max, long *out, char *err, size_t elen)
+static int opt_num(const json_t *opts, const char *key, long max, long *out, char *err, size_t elen)
 {
-	json_t *v = json_object_get(opts, key);
+	const json_t *v = json_object_get(opts, key);
 	char *end;
 
 	*out = 0;
@@ -53,7 +53,7 @@ bad:
 	return -EINVAL;
 }
 
-static int read_limits(json_t *opts, const char *dir, long *rate, long *burst, char *err,
+static int read_limits(const json_t *opts, const char *dir, long *rate, long *burst, char *err,
 	size_t elen)
 {
 	char rk[32], bk[32];
@@ -80,11 +80,11 @@ static bool is_zero(const json_t *v)
 		(json_is_string(v) && strcmp(json_string_value(v), "0") == 0);
 }
 
-void port_policing_merge(json_t *opts, json_t *changes)
+void port_policing_merge(json_t *opts, const json_t *changes)
 {
 	static const char *const dirs[] = {"ingress", "egress"};
 
-	json_object_update(opts, changes);
+	json_object_update(opts, (json_t *)changes);
 	for (unsigned d = 0; d < RTE_DIM(dirs); d++) {
 		char rate[32], burst[32];
 
@@ -97,7 +97,7 @@ void port_policing_merge(json_t *opts, json_t *changes)
 	}
 }
 
-int port_policing_check(json_t *opts, char *err, size_t elen)
+int port_policing_check(const json_t *opts, char *err, size_t elen)
 {
 	long rate, burst;
 	int ret;
@@ -122,7 +122,8 @@ static struct psw_policer *policer_new(long rate_kbps, long burst_kb)
 	return p;
 }
 
-int port_policing_apply(struct psw_port *p, json_t *opts, bool published, char *err, size_t elen)
+int port_policing_apply(struct psw_port *p, const json_t *opts, struct dp_txn *t, char *err,
+	size_t elen)
 {
 	struct psw_policer *in = NULL, *eg = NULL, *old_in = p->ingress_policer,
 		*old_eg = p->egress_policer;
@@ -143,10 +144,16 @@ int port_policing_apply(struct psw_port *p, json_t *opts, bool published, char *
 	}
 	rcu_assign_pointer(p->ingress_policer, in);
 	rcu_assign_pointer(p->egress_policer, eg);
-	if (published && (old_in != NULL || old_eg != NULL))
+	if (t == NULL) {
+		rte_free(old_in);
+		rte_free(old_eg);
+	} else if ((old_in != NULL && txn_after_commit(t, rte_free, old_in) < 0) ||
+		   (old_eg != NULL && txn_after_commit(t, rte_free, old_eg) < 0)) {
+		// no room to defer: wait here, once
 		synchronize_rcu();
-	rte_free(old_in);
-	rte_free(old_eg);
+		rte_free(old_in);
+		rte_free(old_eg);
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 // switch sends out of the port. Control thread only.
 #pragma once
 
+#include "core/publish.h"
 #include "port.h"
 
 #include <jansson.h>
@@ -18,14 +19,16 @@ bool port_policing_key(const char *key);
 
 // Sets the policing options of 'changes' in 'opts'; a rate of 0 (or null)
 // removes the limit, its burst with it.
-void port_policing_merge(json_t *opts, json_t *changes);
+void port_policing_merge(json_t *opts, const json_t *changes);
 
 // Checks the policing options of 'opts'. Returns 0 or -EINVAL with 'err'.
-int port_policing_check(json_t *opts, char *err, size_t elen);
+int port_policing_check(const json_t *opts, char *err, size_t elen);
 
-// Gives 'p' the policers 'opts' asks for, replacing (after a grace period
-// when 'published') or removing what it had. Returns 0 or -errno with 'err'.
-int port_policing_apply(struct psw_port *p, json_t *opts, bool published, char *err, size_t elen);
+// Gives 'p' the policers 'opts' asks for, replacing or removing what it had:
+// at once for a port no PMD can reach ('t' NULL), else after the grace
+// period of 't'. Returns 0 or -errno with 'err'.
+int port_policing_apply(struct psw_port *p, const json_t *opts, struct dp_txn *t, char *err,
+	size_t elen);
 
 // Frees the port's policers (the port is no longer published).
 void port_policing_free(struct psw_port *p);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "ports/vhost_ctl.h"
+#include "errorf.h"
+#include "ports/port_kind.h"
+#include "ports/socket_path.h"
 #include "log.h"
 #include "ports/port_ctl.h"
+
+#include <psw/commands.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -94,7 +98,8 @@ static const struct rte_vhost_device_ops vhost_ops = {
 	.destroy_device = destroy_device,
 };
 
-int vhost_port_start(struct psw_port *p, const char *path, bool client, char *err, size_t elen)
+static int vhost_port_start(struct psw_port *p, const char *path, bool client, char *err,
+	size_t elen)
 {
 	// no offloads: frames are switched as they are
 	const uint64_t no_features = (1ULL << VIRTIO_NET_F_HOST_TSO4) |
@@ -107,11 +112,6 @@ int vhost_port_start(struct psw_port *p, const char *path, bool client, char *er
 	p->vid = -1;
 	p->vhost_qp = 0;
 	pthread_mutex_lock(&registry_lock);
-	if (registry_find(path) != NULL) {
-		pthread_mutex_unlock(&registry_lock);
-		snprintf(err, elen, "socket '%s' belongs to another port", path);
-		return -EEXIST;
-	}
 	for (slot = 0; slot < MAX_VHOST && registry[slot].port != NULL; slot++)
 		;
 	if (slot == MAX_VHOST) {
@@ -145,7 +145,7 @@ out_unregistry:
 	return ret < 0 ? ret : -EIO;
 }
 
-void vhost_port_stop(struct psw_port *p, const char *path)
+static void vhost_port_stop(struct psw_port *p, const char *path)
 {
 	pthread_mutex_lock(&registry_lock);
 	for (unsigned i = 0; i < MAX_VHOST; i++)
@@ -156,3 +156,83 @@ void vhost_port_stop(struct psw_port *p, const char *path)
 	rte_vhost_driver_unregister(path);
 	p->vid = -1;
 }
+
+// Whether 'path' is a port's socket now.
+static bool vhost_path_taken(const char *path)
+{
+	bool taken;
+
+	pthread_mutex_lock(&registry_lock);
+	taken = registry_find(path) != NULL;
+	pthread_mutex_unlock(&registry_lock);
+	return taken;
+}
+
+// Everything about the socket path is checked before anything is touched:
+// a path pswitchd may not use, or one that is another port's or another
+// process's, is refused with nothing removed.
+static int vhost_start(struct psw_port *p, struct port_ctl *c, const json_t *opts,
+	unsigned queues, bool client, char *err, size_t elen)
+{
+	const char *path = json_string_value(json_object_get(opts, PSW_OPT_PATH));
+	char def[PATH_MAX];
+	int ret;
+
+	if (path == NULL) {
+		if (client)
+			return psw_errorf(err, elen, -EINVAL, "a vhost-user-client port needs path=");
+		snprintf(def, sizeof(def), "%s/%s.sock", port_ctl_run_dir(), p->name);
+		path = def;
+	}
+	ret = socket_path_check(path, c->path, sizeof(c->path), err, elen);
+	if (ret < 0)
+		return ret;
+	if (vhost_path_taken(c->path))
+		return psw_errorf(err, elen, -EEXIST, "socket '%s' belongs to another port", c->path);
+	// a server socket left by a run that is gone would make bind fail;
+	// one that a live process listens on is that process's
+	if (!client && (ret = socket_path_claim(c->path, err, elen)) < 0)
+		return ret;
+	snprintf(c->devargs, sizeof(c->devargs), "rte_vhost,path=%.107s,queues=%u%s", c->path,
+		queues, client ? ",client" : ",server");
+	p->kind = PSW_PORT_VHOST;
+	p->nb_rxq = (uint16_t)queues;
+	port_kind_set_txqs(p, queues);
+	*(uint16_t *)&p->eth_port = UINT16_MAX;
+	return vhost_port_start(p, c->path, client, err, elen);
+}
+
+static int vhost_server_start(struct psw_port *p, struct port_ctl *c, const json_t *opts,
+	unsigned queues, char *err, size_t elen)
+{
+	return vhost_start(p, c, opts, queues, false, err, elen);
+}
+
+static int vhost_client_start(struct psw_port *p, struct port_ctl *c, const json_t *opts,
+	unsigned queues, char *err, size_t elen)
+{
+	return vhost_start(p, c, opts, queues, true, err, elen);
+}
+
+static void vhost_stop(struct psw_port *p, struct port_ctl *c)
+{
+	vhost_port_stop(p, c->path);
+}
+
+static const char *const vhost_options[] = {PSW_OPT_PATH, NULL};
+
+const struct port_kind port_kind_vhost = {
+	.type = PSW_PORT_TYPE_VHOST,
+	.options = vhost_options,
+	.options_text = "path",
+	.start = vhost_server_start,
+	.stop = vhost_stop,
+};
+
+const struct port_kind port_kind_vhost_client = {
+	.type = PSW_PORT_TYPE_VHOST_CLIENT,
+	.options = vhost_options,
+	.options_text = "path",
+	.start = vhost_client_start,
+	.stop = vhost_stop,
+};
