@@ -28,7 +28,7 @@ static const char usage[] =
 	"  --memory MB             memory for packet buffers and tables (default 1024)\n"
 	"  --mbufs N               packet buffers (default 32768)\n"
 	"  --emc-entries N         exact-match cache entries per PMD, a power of two\n"
-	"                          (default 262144, 144 bytes each)\n"
+	"                          (default 262144, 184 bytes each)\n"
 	"  --file-prefix NAME      DPDK file prefix, one per running instance (default pswitchd)\n"
 	"  --pci                   probe PCI devices at start (default: only when added as ports)\n"
 	"  --config FILE           JSON file with these options and \"ports\" and \"flows\"\n"

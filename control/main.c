@@ -8,6 +8,7 @@
 #include "config.h"
 #include "l2/fdb_ctl.h"
 #include "flows/flow_table.h"
+#include "flows/trace.h"
 #include "log.h"
 #include "l2/mirror_ctl.h"
 #include "ports/pending_del.h"
@@ -244,6 +245,7 @@ out_api_ok:
 		loop_timer_free(timers[i]);
 	api_server_stop();
 	pmd_ctl_stop();
+	trace_fini();
 	port_ctl_fini();
 	mirror_fini();
 	dp_parts_fini();

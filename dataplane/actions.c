@@ -2,6 +2,7 @@
 // Executes the actions of the flows a packet hit, and the normal action.
 #include "actions.h"
 #include "fdb.h"
+#include "pmd_trace.h"
 #include "tx.h"
 
 #include <rte_ether.h>
@@ -20,7 +21,15 @@ struct pending_out {
 	uint8_t vlan_op;
 	uint16_t ofport;
 	uint16_t vlan_tci; // for VLAN_PUSH, host order
+	uint8_t via;       // enum trace_via: what made the output, for a trace
 };
+
+// A traced packet carries why it goes where it goes (its copies inherit it).
+static inline void mark_via(const struct pmd *pmd, struct rte_mbuf *m, const struct pending_out *o)
+{
+	if (unlikely(pmd->trace != NULL))
+		m->hash.usr = o->via;
+}
 
 static inline bool frame_tagged(const struct rte_mbuf *m)
 {
@@ -85,15 +94,16 @@ static void pending_take_copy(struct pmd *pmd, struct rte_mbuf *m, struct pendin
 		return;
 	}
 	apply_vlan_op(pmd, c, o);
+	mark_via(pmd, c, o);
 	tx_enqueue(pmd, o->ofport, c);
 }
 
 static inline void output(struct pmd *pmd, struct rte_mbuf *m, struct pending_out *o,
-	uint16_t ofport, uint8_t vlan_op, uint16_t tci)
+	uint16_t ofport, uint8_t vlan_op, uint16_t tci, uint8_t via)
 {
 	pending_take_copy(pmd, m, o);
 	*o = (struct pending_out){.valid = true, .ofport = ofport, .vlan_op = vlan_op,
-		.vlan_tci = tci};
+		.vlan_tci = tci, .via = via};
 }
 
 static inline void learn(struct pmd *pmd, const uint8_t *mac, uint16_t vlan, uint16_t ofport)
@@ -101,6 +111,9 @@ static inline void learn(struct pmd *pmd, const uint8_t *mac, uint16_t vlan, uin
 	struct fdb_entry *e = fdb_lookup(pmd->macs, mac, vlan);
 	struct fdb_learn_msg msg;
 
+	// a traced packet teaches nothing
+	if (unlikely(pmd->trace != NULL))
+		return;
 	if (likely(e != NULL) && (e->ofport == ofport || e->is_static)) {
 		// a shared line is written only when the value changes (once a second)
 		if (e->last_seen != pmd->now_sec)
@@ -134,7 +147,7 @@ static void normal_output(struct pmd *pmd, struct rte_mbuf *m, struct pending_ou
 	} else if (vlan != 0 && !tagged) {
 		op = VLAN_PUSH;
 	}
-	output(pmd, m, o, p->ofport, op, tci);
+	output(pmd, m, o, p->ofport, op, tci, TRACE_VIA_NORMAL);
 }
 
 // A remembered NORMAL decision (the cache's hint, or the memo) holds while
@@ -195,6 +208,9 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 			memcpy(memo->src, &eh->src_addr, 6);
 		}
 	}
+	if (unlikely(pmd->trace != NULL))
+		trace_note(pmd->trace, out != EMC_L2_FLOOD ? TRACE_NOTE_NORMAL_LEARNED :
+			TRACE_NOTE_NORMAL_FLOOD, out, vlan);
 	if (out != EMC_L2_FLOOD) {
 		const struct psw_port *p = ports->by_ofport[out];
 
@@ -219,7 +235,7 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 // Runs the actions of the flows in 'chain' on 'm' and hands it to tx buffers,
 // or drops it. 'verdict' is the walk's result (NO_FLOW: a table missed after
 // the chain).
-void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
+bool actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict,
 	const struct emc_l2_ref *hint)
 {
@@ -235,10 +251,10 @@ void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 			switch (a->type) {
 			case PSW_ACT_OUTPUT:
 				if (a->port != in_port)
-					output(pmd, m, &o, a->port, VLAN_KEEP, 0);
+					output(pmd, m, &o, a->port, VLAN_KEEP, 0, TRACE_VIA_OUTPUT);
 				break;
 			case PSW_ACT_IN_PORT:
-				output(pmd, m, &o, in_port, VLAN_KEEP, 0);
+				output(pmd, m, &o, in_port, VLAN_KEEP, 0, TRACE_VIA_IN_PORT);
 				break;
 			case PSW_ACT_FLOOD: {
 				const struct port_table *ports = pmd->ports;
@@ -246,7 +262,8 @@ void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 				for (uint32_t p = 0; p < ports->n; p++)
 					if (ports->ofports[p] != in_port &&
 					    !ports->by_ofport[ports->ofports[p]]->mirror_output)
-						output(pmd, m, &o, ports->ofports[p], VLAN_KEEP, 0);
+						output(pmd, m, &o, ports->ofports[p], VLAN_KEEP, 0,
+							TRACE_VIA_FLOOD);
 				break;
 			}
 			case PSW_ACT_NORMAL: {
@@ -299,16 +316,23 @@ void actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 				memcpy(rte_pktmbuf_mtod(m, uint8_t *), a->mac, 6);
 				break;
 			case PSW_ACT_GOTO_TABLE:
+			case PSW_ACT_SET_FIELD: // the key's alone: the walk applied it
 				break;
+			case PSW_ACT_RECIRC:
+				// the packet goes on: what was output so far is a copy
+				pending_take_copy(pmd, m, &o);
+				return true;
 			}
 		}
 	}
 done:
 	if (o.valid) {
 		apply_vlan_op(pmd, m, &o);
+		mark_via(pmd, m, &o);
 		tx_enqueue(pmd, o.ofport, m);
-		return;
+		return false;
 	}
 	pmd->stats.drops[reason]++;
 	rte_pktmbuf_free(m);
+	return false;
 }

@@ -54,8 +54,19 @@ struct emc_l2_ref {
 
 #define EMC_L2_FLOOD 0xffff
 
+#define EMC_EXT_WORDS (PSW_KEY_META_WORD - PSW_KEY_BASE_WORDS)
+#define EMC_META_WORDS (PSW_KEY_WORDS - PSW_KEY_META_WORD)
+
+// The IPv6, neighbour discovery and ARP words of a key: a cache line.
 struct emc_ext {
-	uint64_t w[PSW_KEY_WORDS - PSW_KEY_BASE_WORDS];
+	uint64_t w[EMC_EXT_WORDS];
+};
+
+_Static_assert(sizeof(struct emc_ext) == 64, "an IPv6 key's words fill one cache line");
+
+// The pipeline's fields of a recirculated key.
+struct emc_meta {
+	uint64_t w[EMC_META_WORDS];
 };
 
 // The arrays, one slot per entry, come from one block (emc_init).
@@ -64,10 +75,11 @@ struct emc {
 	struct emc_entry (*sets)[2];
 	struct emc_l2_hint (*l2)[2];
 	struct emc_ext (*ext)[2];
+	struct emc_meta (*meta)[2];
 };
 
 #define EMC_ENTRY_BYTES (sizeof(struct emc_entry) + sizeof(struct emc_l2_hint) + \
-	sizeof(struct emc_ext))
+	sizeof(struct emc_ext) + sizeof(struct emc_meta))
 
 // The memory an EMC of 'entries' (a power of two) takes, to be zeroed and
 // cache-line aligned.
@@ -86,18 +98,26 @@ static inline void emc_init(struct emc *emc, uint32_t entries, void *mem)
 	emc->ext = (struct emc_ext (*)[2])p;
 	p += (size_t)entries * sizeof(struct emc_ext);
 	emc->l2 = (struct emc_l2_hint (*)[2])p;
+	p += (size_t)entries * sizeof(struct emc_l2_hint);
+	emc->meta = (struct emc_meta (*)[2])p;
 }
 
-// Whether the key's words past the base may be non-zero.
+// Whether the key's words past the base may be non-zero: IPv6 and ARP
+// frames, and recirculated keys (the pipeline's fields).
 static inline bool emc_key_has_ext(const struct psw_flow_key *key)
 {
 	return key->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
-		key->dl_type == RTE_BE16(RTE_ETHER_TYPE_ARP);
+		key->dl_type == RTE_BE16(RTE_ETHER_TYPE_ARP) || key->recirc != 0;
 }
 
 static inline struct emc_ext *emc_ext_of(struct emc *emc, const struct emc_entry *e)
 {
 	return &emc->ext[0][0] + (e - &emc->sets[0][0]);
+}
+
+static inline struct emc_meta *emc_meta_of(struct emc *emc, const struct emc_entry *e)
+{
+	return &emc->meta[0][0] + (e - &emc->sets[0][0]);
 }
 
 static inline struct emc_l2_hint *emc_l2_hint(struct emc *emc, const struct emc_entry *e)
@@ -112,7 +132,10 @@ static inline uint32_t emc_hash(const struct psw_flow_key *key)
 	for (int i = 0; i < PSW_KEY_BASE_WORDS; i++)
 		h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
 	if (unlikely(emc_key_has_ext(key)))
-		for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_WORDS; i++)
+		for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_META_WORD; i++)
+			h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
+	if (unlikely(key->recirc != 0))
+		for (int i = PSW_KEY_META_WORD; i < PSW_KEY_WORDS; i++)
 			h = (uint32_t)_mm_crc32_u64(h, key->w[i]);
 	return h;
 }
@@ -130,9 +153,13 @@ static inline bool emc_entry_matches(struct emc *emc, const struct emc_entry *e,
 		return false;
 	if (likely(!emc_key_has_ext(key)))
 		return true;
-	// the same base words: the entry has the same ethertype, its ext in use
-	for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_WORDS; i++)
+	// the same base words: the entry has the same ethertype and recirc,
+	// the same extra words in use
+	for (int i = PSW_KEY_BASE_WORDS; i < PSW_KEY_META_WORD; i++)
 		diff |= emc_ext_of(emc, e)->w[i - PSW_KEY_BASE_WORDS] ^ key->w[i];
+	if (key->recirc != 0)
+		for (int i = PSW_KEY_META_WORD; i < PSW_KEY_WORDS; i++)
+			diff |= emc_meta_of(emc, e)->w[i - PSW_KEY_META_WORD] ^ key->w[i];
 	return diff == 0;
 }
 
@@ -169,6 +196,9 @@ static inline struct emc_entry *emc_insert(struct emc *emc, const struct psw_flo
 	if (emc_key_has_ext(key))
 		memcpy(emc_ext_of(emc, e)->w, &key->w[PSW_KEY_BASE_WORDS],
 			sizeof(emc_ext_of(emc, e)->w));
+	if (key->recirc != 0)
+		memcpy(emc_meta_of(emc, e)->w, &key->w[PSW_KEY_META_WORD],
+			sizeof(emc_meta_of(emc, e)->w));
 	e->version = version;
 	e->n_chain = (uint8_t)n_chain;
 	e->verdict = verdict;

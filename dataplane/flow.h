@@ -9,7 +9,8 @@
 
 #define PSW_MAX_TABLES 255      // table ids 0..254
 #define PSW_MAX_ACTIONS 32      // actions in one flow
-#define PSW_MAX_CHAIN 8         // tables one packet may visit (goto_table)
+#define PSW_MAX_CHAIN 8         // tables one packet may visit (goto_table) in a pass
+#define PSW_MAX_RECIRC 8        // passes one packet may take (recirculations + 1)
 #define PSW_MAX_PMDS 64
 #define PSW_MAX_PORTS 1024      // port numbers 1..PSW_MAX_PORTS-1
 #define PSW_PORT_NONE 0
@@ -28,15 +29,26 @@ enum psw_action_type {
 	PSW_ACT_SET_DL_SRC,    // mac
 	PSW_ACT_SET_DL_DST,    // mac
 	PSW_ACT_GOTO_TABLE,    // table; always the last action
+	// Writes a field of the pipeline's own (metadata, registers): key word
+	// 'word' = (word & ~set_mask) | set_value. Only the key changes, as the
+	// walk goes on: tables after this one and recirculations see it.
+	PSW_ACT_SET_FIELD,
+	// Recirculates: the packet, as the actions before made it and with the
+	// pipeline's fields the walk set, is looked up again from 'table' in a
+	// pass of its own (resubmit(,T) as the last action; connection tracking
+	// will use the same). Always the last action.
+	PSW_ACT_RECIRC,
 	PSW_ACT_COUNT_,
 };
 
 struct psw_action {
 	uint8_t type;
 	uint8_t table;
+	uint8_t word;   // SET_FIELD: the key word
 	uint16_t port;
 	uint16_t value; // vid, pcp or tpid (host order)
 	uint8_t mac[6];
+	uint64_t set_value, set_mask; // SET_FIELD, in the key word's layout
 };
 
 // Thread-safety: one slot per PMD, written only by that PMD, read (racily, as
@@ -56,6 +68,7 @@ struct psw_flow {
 	int32_t priority;
 	uint8_t table_id;
 	uint8_t goto_table;        // PSW_NO_TABLE unless the last action is goto_table
+	uint8_t recirc_table;      // PSW_NO_TABLE unless the last action recirculates
 	uint8_t n_actions;
 	uint8_t has_key_mods;      // sets fields a later table would match on
 	uint8_t stats_moved;       // control thread: 'stats' passed to the flow that replaced
@@ -92,9 +105,9 @@ struct psw_pipeline {
 // The port flows of a table 0 (NULL: none, or no memory: the PMDs then look
 // every frame up, which is only slower). A port has one when its
 // highest-priority flow matches in_port alone (or nothing at all), has no
-// goto_table, and outranks every flow of any other shape: then no header of
-// the frame can change the lookup's result, and the PMD skips the exact-match
-// cache (Open vSwitch's "simple match"). Frames are still parsed, and
+// goto_table and does not recirculate, and outranks every flow of any other
+// shape: then no header of the frame can change the lookup's result, and the
+// PMD skips the exact-match cache (Open vSwitch's "simple match"). Frames are still parsed, and
 // malformed ones dropped, as on the cache's path. Control thread only; the
 // caller frees the array.
 const struct psw_flow **pipeline_port_flows(const struct cls_table *t0);
@@ -103,12 +116,17 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0);
 // in the next table.
 void flow_apply_key_mods(const struct psw_flow *f, struct psw_flow_key *key);
 
-// Walks the pipeline from table 0 for 'key' (which it modifies as actions
-// would). Fills 'chain' with the flows hit, up to PSW_MAX_CHAIN. Returns
-// PSW_DROP_NONE, PSW_DROP_NO_FLOW when a table missed (the flows hit before
-// are still in 'chain') or PSW_DROP_TOO_DEEP.
-enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_flow_key *key,
-	const struct psw_flow **chain, unsigned *n_chain);
+// Walks the pipeline from table 'table' for 'key' (which it modifies as
+// actions would). Fills 'chain' with the flows hit, up to PSW_MAX_CHAIN.
+// Returns PSW_DROP_NONE, PSW_DROP_NO_FLOW when a table missed (the flows hit
+// before are still in 'chain') or PSW_DROP_TOO_DEEP.
+enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, uint8_t table,
+	struct psw_flow_key *key, const struct psw_flow **chain, unsigned *n_chain);
+
+// The key a packet whose walk hit 'chain' (ending in a recirculation) is
+// looked up with in its next pass: 'key' with the walk's changes applied.
+void pipeline_recirc_key(const struct psw_flow *const *chain, unsigned n_chain,
+	struct psw_flow_key *key);
 
 // The same walk, from the flows already in 'chain' (at least table 0's): on
 // from the last one's goto_table, if it has one.

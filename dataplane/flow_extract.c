@@ -23,6 +23,7 @@ const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT] = {
 	[PSW_DROP_LOOP] = "loop",
 	[PSW_DROP_TOO_DEEP] = "chain_too_deep",
 	[PSW_DROP_POLICED] = "policed",
+	[PSW_DROP_RECIRC_DEEP] = "recirc_too_deep",
 };
 
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "flow key words are built little-endian");
@@ -316,5 +317,7 @@ out:
 	key->w[4] = r.proto;
 	for (int i = 0; i < 8; i++)
 		key->w[PSW_KEY_IPV6_WORD + i] = x[i];
+	for (int i = PSW_KEY_META_WORD; i < PSW_KEY_WORDS; i++)
+		key->w[i] = 0;
 	return ret;
 }

@@ -9,12 +9,17 @@
 
 // Words 0-4 hold what every IPv4 or L2 frame has; words 5-12 the IPv6
 // addresses, the neighbour discovery target and the ARP or ND link-layer
-// addresses, zero in every frame but IPv6 and ARP ones: the exact-match
-// cache keeps the first five in its entry's cache line and looks at the
-// rest only for IPv6 and ARP.
-#define PSW_KEY_WORDS 13
+// addresses, zero in every frame but IPv6 and ARP ones; words 13-17 the
+// pipeline's own fields, which no wire carries (metadata and registers:
+// zero when a frame arrives, set by flows and carried into a
+// recirculation). The exact-match cache keeps the first five in its entry's
+// cache line and looks at the rest only for IPv6, ARP and recirculated
+// keys.
+#define PSW_KEY_WORDS 18
 #define PSW_KEY_BASE_WORDS 5
 #define PSW_KEY_IPV6_WORD 5
+#define PSW_KEY_META_WORD 13
+#define PSW_N_REGS 8
 
 // VLAN_CFI marks "a tag is present" in vlan_tci, as in Open vSwitch, so that
 // an untagged frame (tci 0) and a frame tagged with VID 0 differ.
@@ -52,19 +57,25 @@ struct psw_flow_key {
 			uint16_t in_port;
 			uint8_t nw_proto;
 			uint8_t nw_frag;
-			uint8_t pad[6];
+			uint8_t recirc;        // 0: as received; else a pass that recirculated
+			uint8_t recirc_table;  // the table a recirculated pass starts in
+			uint8_t pad[4];
 			uint8_t ipv6_src[16];
 			uint8_t ipv6_dst[16];
 			uint8_t nd_target[16]; // ICMPv6 NS/NA
 			uint8_t arp_sha[6];    // ARP sender / ND source link-layer address (nd_sll)
 			uint8_t arp_tha[6];    // ARP target / ND target link-layer address (nd_tll)
 			uint8_t pad2[4];
+			uint64_t metadata;     // host order, as the registers
+			uint32_t regs[PSW_N_REGS];
 		};
 		uint64_t w[PSW_KEY_WORDS];
 	};
 };
 
 _Static_assert(sizeof(struct psw_flow_key) == PSW_KEY_WORDS * 8, "flow key layout");
+_Static_assert(__builtin_offsetof(struct psw_flow_key, metadata) == PSW_KEY_META_WORD * 8,
+	"the pipeline's fields start at their word");
 
 static inline bool flow_key_equal(const struct psw_flow_key *a, const struct psw_flow_key *b)
 {
@@ -100,6 +111,7 @@ enum psw_drop_reason {
 	PSW_DROP_LOOP,          // output back to the input port by normal/flood
 	PSW_DROP_TOO_DEEP,      // goto_table chain longer than PSW_MAX_CHAIN
 	PSW_DROP_POLICED,       // over the port's ingress or egress policing rate
+	PSW_DROP_RECIRC_DEEP,   // recirculated more than PSW_MAX_RECIRC times
 	PSW_DROP_REASON_COUNT,
 };
 

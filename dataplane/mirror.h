@@ -11,6 +11,7 @@
 #pragma once
 
 #include "pmd.h"
+#include "pmd_trace.h"
 #include "tx.h"
 
 struct psw_mirror_map {
@@ -28,6 +29,8 @@ static inline void mirror_copy(struct pmd *pmd, struct rte_mbuf *const *pkts, ui
 			pmd->stats.drops[PSW_DROP_NO_MBUF]++;
 			continue;
 		}
+		if (unlikely(pmd->trace != NULL))
+			c->hash.usr = TRACE_VIA_MIRROR;
 		tx_enqueue(pmd, out, c);
 	}
 }

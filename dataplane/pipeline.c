@@ -32,6 +32,9 @@ void flow_apply_key_mods(const struct psw_flow *f, struct psw_flow_key *key)
 				key->vlan_tci = (key->vlan_tci & ~RTE_BE16(PSW_VLAN_PCP_MASK)) |
 					rte_cpu_to_be_16((uint16_t)(a->value << 13));
 			break;
+		case PSW_ACT_SET_FIELD:
+			key->w[a->word] = (key->w[a->word] & ~a->set_mask) | a->set_value;
+			break;
 		default:
 			break;
 		}
@@ -60,10 +63,20 @@ enum psw_drop_reason pipeline_walk_on(const struct psw_pipeline *pl, struct psw_
 	}
 }
 
-enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, struct psw_flow_key *key,
-	const struct psw_flow **chain, unsigned *n_chain)
+void pipeline_recirc_key(const struct psw_flow *const *chain, unsigned n_chain,
+	struct psw_flow_key *key)
 {
-	const struct cls_table *t = pl->tables[0];
+	for (unsigned i = 0; i < n_chain; i++)
+		if (chain[i]->has_key_mods)
+			flow_apply_key_mods(chain[i], key);
+	key->recirc = 1;
+	key->recirc_table = chain[n_chain - 1]->recirc_table;
+}
+
+enum psw_drop_reason pipeline_lookup(const struct psw_pipeline *pl, uint8_t table,
+	struct psw_flow_key *key, const struct psw_flow **chain, unsigned *n_chain)
+{
+	const struct cls_table *t = pl->tables[table];
 	const struct psw_flow *f = t != NULL ? cls_lookup(t, key) : NULL;
 
 	*n_chain = 0;
@@ -113,7 +126,7 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 	if (pf == NULL)
 		return NULL;
 	if (catch_all != NULL && catch_all->priority > others &&
-	    catch_all->goto_table == PSW_NO_TABLE) {
+	    catch_all->goto_table == PSW_NO_TABLE && catch_all->recirc_table == PSW_NO_TABLE) {
 		for (unsigned p = 1; p < PSW_MAX_PORTS; p++)
 			pf[p] = catch_all;
 		found = true;
@@ -132,7 +145,8 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 		if (catch_all != NULL && catch_all->priority > f->priority)
 			continue;
 		if (catch_all == NULL || catch_all->priority < f->priority) {
-			pf[port] = f->priority > others && f->goto_table == PSW_NO_TABLE ? f : NULL;
+			pf[port] = f->priority > others && f->goto_table == PSW_NO_TABLE &&
+				f->recirc_table == PSW_NO_TABLE ? f : NULL;
 			found |= pf[port] != NULL;
 		} else {
 			pf[port] = NULL;

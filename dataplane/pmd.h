@@ -39,6 +39,7 @@ struct pmd_stats {
 	uint64_t cls_hits;     // classifier lookups that found a flow
 	uint64_t cls_misses;   // classifier lookups that missed a table
 	uint64_t cls_probes;   // subtables searched by the table-0 lookups of cache misses
+	uint64_t recirculations; // packets looked up again after a recirculation
 	uint64_t learn_queued;
 	uint64_t learn_dropped; // learn ring full
 	uint64_t drops[PSW_DROP_REASON_COUNT];
@@ -87,6 +88,7 @@ struct pmd {
 	uint32_t now_sec;
 	struct fdb_learn_msg last_learn; // one-entry cache: skip repeated learn requests
 	struct l2_memo l2_memo;          // NORMAL's last decision, for frames with no cache entry
+	struct pmd_trace *trace;   // NULL but in a trace's context (dataplane/trace.h)
 	struct pmd_stats stats;
 	struct pmd_stats cleared;  // control thread's baseline for pmd-stats --clear
 	struct emc emc;

@@ -6,6 +6,7 @@
 #include "mirror.h"
 #include "pmd.h"
 #include "policer.h"
+#include "pmd_trace.h"
 #include "tx.h"
 #include "dp.h"
 #include "port_io.h"
@@ -29,6 +30,12 @@ static inline void flow_count_flush(struct pmd *pmd, struct flow_count *fc)
 
 	if (fc->flow == NULL)
 		return;
+	// a trace counts nothing: it notes the flows it hit, in order
+	if (unlikely(pmd->trace != NULL)) {
+		trace_step(pmd->trace, fc->flow);
+		fc->flow = NULL;
+		return;
+	}
 	s = &fc->flow->stats[pmd->index];
 	s->packets += fc->packets;
 	s->bytes += fc->bytes;
@@ -53,40 +60,54 @@ static inline void count_flows(struct pmd *pmd, struct flow_count *fc,
 
 _Static_assert(PSW_BURST <= CLS_BATCH_MAX, "a burst's cache misses fit one classifier batch");
 
-// Walks the pipeline for the packets of a burst that missed the exact-match
-// cache, table 0 for all of them at once, and caches what they hit.
-static void classify_misses(struct pmd *pmd, const struct psw_pipeline *pl,
-	const struct psw_flow_key *keys, const uint32_t *hashes, const uint8_t *miss,
-	unsigned n_miss, const struct psw_flow *(*chains)[PSW_MAX_CHAIN], uint8_t *n_chains,
-	uint8_t *verdicts, struct emc_l2_ref *hints)
-{
-	const struct psw_flow *first[PSW_BURST];
+// The packets of one pass through the pipeline: the burst as received, or
+// the packets of it that recirculated, with their keys.
+struct pass {
+	uint16_t n;
+	struct rte_mbuf *pkts[PSW_BURST];
+	struct psw_flow_key keys[PSW_BURST];
+	uint32_t hashes[PSW_BURST];
+	uint8_t verdicts[PSW_BURST]; // a parse drop, before lookups
+};
 
-	pmd->stats.cls_probes += cls_lookup_batch(pl->tables[0], keys, miss, n_miss, first);
+// Walks the pipeline for the packets of a pass that missed the exact-match
+// cache and caches what they hit. A burst's first pass looks up table 0 for
+// all of them at once; a recirculated pass each from its own table.
+static void classify_misses(struct pmd *pmd, const struct psw_pipeline *pl,
+	const struct pass *ps, bool first, const uint8_t *miss, unsigned n_miss,
+	const struct psw_flow *(*chains)[PSW_MAX_CHAIN], uint8_t *n_chains, uint8_t *verdicts,
+	struct emc_l2_ref *hints)
+{
+	const struct psw_flow *first_hit[PSW_BURST];
+
+	if (first)
+		pmd->stats.cls_probes += cls_lookup_batch(pl->tables[0], ps->keys, miss, n_miss,
+			first_hit);
 	for (unsigned j = 0; j < n_miss; j++) {
 		unsigned i = miss[j];
 		enum psw_drop_reason verdict = PSW_DROP_NO_FLOW;
+		struct psw_flow_key walk_key = ps->keys[i];
 		struct emc_entry *e;
 		unsigned n_chain = 0;
 
-		if (first[j] != NULL) {
-			chains[i][n_chain++] = first[j];
-			if (first[j]->goto_table == PSW_NO_TABLE) {
+		if (!first) {
+			verdict = pipeline_lookup(pl, walk_key.recirc_table, &walk_key, chains[i],
+				&n_chain);
+		} else if (first_hit[j] != NULL) {
+			chains[i][n_chain++] = first_hit[j];
+			if (first_hit[j]->goto_table == PSW_NO_TABLE)
 				verdict = PSW_DROP_NONE;
-			} else {
-				struct psw_flow_key walk_key = keys[i];
-
+			else
 				verdict = pipeline_walk_on(pl, &walk_key, chains[i], &n_chain);
-			}
 		}
 		if (verdict == PSW_DROP_NONE)
 			pmd->stats.cls_hits++;
 		else
 			pmd->stats.cls_misses++;
 		// a packet of the same stream earlier in this burst has cached it
-		e = emc_lookup(&pmd->emc, &keys[i], hashes[i], pl->version);
+		e = emc_lookup(&pmd->emc, &ps->keys[i], ps->hashes[i], pl->version);
 		if (e == NULL)
-			e = emc_insert(&pmd->emc, &keys[i], hashes[i], pl->version, chains[i],
+			e = emc_insert(&pmd->emc, &ps->keys[i], ps->hashes[i], pl->version, chains[i],
 				n_chain, (uint8_t)verdict);
 		n_chains[i] = (uint8_t)n_chain;
 		verdicts[i] = (uint8_t)verdict;
@@ -100,6 +121,8 @@ static inline void count_rx(struct pmd *pmd, const struct pmd_rxq *rxq, uint16_t
 {
 	struct port_pmd_stats *ps = &rxq->port->stats[pmd->index];
 
+	if (unlikely(pmd->trace != NULL))
+		return;
 	ps->rx_packets += n;
 	ps->rx_bytes += bytes;
 	pmd->stats.rx_packets += n;
@@ -142,6 +165,11 @@ static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 	bool direct = f->only_output != 0 && f->only_output != rxq->ofport;
 	uint64_t bytes = 0, passed = 0, passed_bytes = 0;
 
+	if (unlikely(pmd->trace != NULL)) {
+		trace_note(pmd->trace, TRACE_NOTE_PORT_FLOW, 0, 0);
+		direct = false; // the interpreter says why it goes where it goes
+	}
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct psw_flow_key key;
@@ -158,10 +186,13 @@ static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 		}
 		passed++;
 		passed_bytes += m->pkt_len;
-		if (likely(direct))
+		if (likely(direct)) {
 			tx_enqueue(pmd, f->only_output, m);
-		else
-			actions_execute(pmd, m, rxq->ofport, &f, 1, PSW_DROP_NONE, NULL);
+		} else if (unlikely(actions_execute(pmd, m, rxq->ofport, &f, 1, PSW_DROP_NONE, NULL))) {
+			// port flows never recirculate (pipeline_port_flows)
+			pmd->stats.drops[PSW_DROP_RECIRC_DEEP]++;
+			rte_pktmbuf_free(m);
+		}
 	}
 	if (passed > 0) {
 		struct flow_count fc = {.flow = f, .packets = passed, .bytes = passed_bytes};
@@ -172,55 +203,30 @@ static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 	count_rx(pmd, rxq, n, bytes);
 }
 
-// Three passes over a burst: parse and hash every packet, prefetching its
-// cache set; look every packet up in the exact-match cache, the misses in
-// the classifier together; then count and act on the packets in order.
-// Each packet keeps its own copy of the flows it hit: a cache entry read
-// in the second pass may be replaced by a miss of the same burst.
-void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mbuf **pkts,
-	uint16_t n)
+// Looks the packets of 'ps' (parsed, hashed) up in the exact-match cache,
+// the misses in the classifier together, then counts and acts on them in
+// order; those whose walk ends in a recirculation go to 'next' with the key
+// of their next pass. Each packet keeps its own copy of the flows it hit: a
+// cache entry read here may be replaced by a miss of the same pass.
+static void switch_pass(struct pmd *pmd, const struct pmd_rxq *rxq, struct pass *ps, bool first,
+	struct pass *next)
 {
 	const struct psw_pipeline *pl = pmd->pl;
-	struct psw_flow_key keys[PSW_BURST];
 	const struct psw_flow *chains[PSW_BURST][PSW_MAX_CHAIN];
 	struct emc_l2_ref hints[PSW_BURST];
-	uint32_t hashes[PSW_BURST];
 	uint8_t verdicts[PSW_BURST], n_chains[PSW_BURST], miss[PSW_BURST];
 	struct flow_count fc = {.flow = NULL};
 	unsigned n_miss = 0;
-	uint64_t bytes = 0;
-	struct psw_policer *policer = rcu_dereference(rxq->port->ingress_policer);
 
-	if (unlikely(policer != NULL)) {
-		n = police_rx(pmd, rxq, policer, pkts, n);
-		if (n == 0)
-			return;
-	}
-	if (unlikely(pmd->mirrors != NULL) && pmd->mirrors->rx_out[rxq->ofport] != 0)
-		mirror_copy(pmd, pkts, n, pmd->mirrors->rx_out[rxq->ofport]);
-	if (pl->port_flows != NULL && rxq->ofport < PSW_MAX_PORTS &&
-	    pl->port_flows[rxq->ofport] != NULL) {
-		process_port_flow_burst(pmd, rxq, pkts, n, pl->port_flows[rxq->ofport]);
-		return;
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		bytes += m->pkt_len;
-		verdicts[i] = (uint8_t)frame_verdict(m, rxq->ofport, &keys[i]);
-		hashes[i] = emc_hash(&keys[i]);
-		rte_prefetch0(pmd->emc.sets[hashes[i] & pmd->emc.set_mask]);
-	}
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < ps->n; i++) {
 		struct emc_entry *e;
 
 		n_chains[i] = 0;
 		hints[i].slot = NULL;
+		verdicts[i] = ps->verdicts[i];
 		if (unlikely(verdicts[i] != PSW_DROP_NONE))
 			continue;
-		e = emc_lookup(&pmd->emc, &keys[i], hashes[i], pl->version);
+		e = emc_lookup(&pmd->emc, &ps->keys[i], ps->hashes[i], pl->version);
 		if (likely(e != NULL)) {
 			pmd->stats.emc_hits++;
 			n_chains[i] = e->n_chain;
@@ -233,10 +239,10 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		}
 	}
 	if (unlikely(n_miss > 0))
-		classify_misses(pmd, pl, keys, hashes, miss, n_miss, chains, n_chains, verdicts,
-			hints);
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
+		classify_misses(pmd, pl, ps, first, miss, n_miss, chains, n_chains, verdicts, hints);
+	next->n = 0;
+	for (uint16_t i = 0; i < ps->n; i++) {
+		struct rte_mbuf *m = ps->pkts[i];
 		const struct psw_flow *const *chain = chains[i];
 		enum psw_drop_reason verdict = verdicts[i];
 		unsigned n_chain = n_chains[i];
@@ -249,14 +255,84 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 		count_flows(pmd, &fc, chain, n_chain, m->pkt_len);
 		// the common flow, one output and nothing else, skips the interpreter
 		if (likely(n_chain == 1 && verdict == PSW_DROP_NONE && chain[0]->only_output != 0 &&
-			    chain[0]->only_output != rxq->ofport))
+			    chain[0]->only_output != rxq->ofport)) {
 			tx_enqueue(pmd, chain[0]->only_output, m);
-		else
-			actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict,
-				hints[i].slot != NULL ? &hints[i] : NULL);
+		} else if (unlikely(actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict,
+				   hints[i].slot != NULL ? &hints[i] : NULL))) {
+			unsigned r = next->n++;
+
+			next->pkts[r] = m;
+			next->keys[r] = ps->keys[i];
+			pipeline_recirc_key(chain, n_chain, &next->keys[r]);
+			next->verdicts[r] = PSW_DROP_NONE;
+		}
 	}
 	flow_count_flush(pmd, &fc);
+}
+
+// Parses a burst received on 'rxq' and switches it: passes through the
+// pipeline until no packet recirculates, at most PSW_MAX_RECIRC of them.
+void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mbuf **pkts,
+	uint16_t n)
+{
+	const struct psw_pipeline *pl = pmd->pl;
+	struct pass passes[2], *ps = &passes[0], *next = &passes[1];
+	uint64_t bytes = 0;
+	struct psw_policer *policer = rcu_dereference(rxq->port->ingress_policer);
+
+	if (unlikely(policer != NULL)) {
+		if (unlikely(pmd->trace != NULL)) {
+			trace_note(pmd->trace, TRACE_NOTE_POLICED, rxq->ofport, 0);
+		} else {
+			n = police_rx(pmd, rxq, policer, pkts, n);
+			if (n == 0)
+				return;
+		}
+	}
+	if (unlikely(pmd->mirrors != NULL) && pmd->mirrors->rx_out[rxq->ofport] != 0)
+		mirror_copy(pmd, pkts, n, pmd->mirrors->rx_out[rxq->ofport]);
+	if (pl->port_flows != NULL && rxq->ofport < PSW_MAX_PORTS &&
+	    pl->port_flows[rxq->ofport] != NULL) {
+		process_port_flow_burst(pmd, rxq, pkts, n, pl->port_flows[rxq->ofport]);
+		return;
+	}
+	ps->n = n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		ps->pkts[i] = m;
+		bytes += m->pkt_len;
+		ps->verdicts[i] = (uint8_t)frame_verdict(m, rxq->ofport, &ps->keys[i]);
+		ps->hashes[i] = emc_hash(&ps->keys[i]);
+		rte_prefetch0(pmd->emc.sets[ps->hashes[i] & pmd->emc.set_mask]);
+	}
 	count_rx(pmd, rxq, n, bytes);
+	for (unsigned pass = 1;; pass++) {
+		struct pass *t;
+
+		if (unlikely(pmd->trace != NULL))
+			pmd->trace->pass = (uint8_t)pass;
+		switch_pass(pmd, rxq, ps, pass == 1, next);
+		if (likely(next->n == 0))
+			return;
+		if (unlikely(pass == PSW_MAX_RECIRC)) {
+			pmd->stats.drops[PSW_DROP_RECIRC_DEEP] += next->n;
+			rte_pktmbuf_free_bulk(next->pkts, next->n);
+			return;
+		}
+		pmd->stats.recirculations += next->n;
+		if (unlikely(pmd->trace != NULL))
+			trace_note(pmd->trace, TRACE_NOTE_RECIRC, next->keys[0].recirc_table, 0);
+		for (uint16_t i = 0; i < next->n; i++) {
+			next->hashes[i] = emc_hash(&next->keys[i]);
+			rte_prefetch0(pmd->emc.sets[next->hashes[i] & pmd->emc.set_mask]);
+		}
+		t = ps;
+		ps = next;
+		next = t;
+	}
 }
 
 int pmd_main(void *arg)

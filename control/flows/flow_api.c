@@ -195,6 +195,7 @@ API_REGISTER(dump_flows_cmd)
 static json_t *h_trace(json_t *req, struct api_reply *rep)
 {
 	struct flow_spec sp;
+	json_t *r;
 	int ret;
 
 	ret = flow_parse(api_str(req, PSW_KEY_PACKET), FLOW_PARSE_PACKET, port_resolve, &sp,
@@ -203,7 +204,10 @@ static json_t *h_trace(json_t *req, struct api_reply *rep)
 		return api_status(rep, ret);
 	if (sp.match.in_port == 0)
 		return api_fail(rep, -EINVAL, "a traced packet needs in_port=");
-	return trace_packet(&sp.match, &sp.mask);
+	r = trace_packet(&sp.match, &sp.mask, rep->err, sizeof(rep->err));
+	if (r == NULL)
+		rep->status = -EINVAL;
+	return r;
 }
 
 static const struct api_param trace_params[] = {

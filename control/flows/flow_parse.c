@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "errorf.h"
+#include "flows/flow_build.h"
 #include "flows/flow_parse.h"
 #include "netaddr.h"
 
@@ -56,20 +57,7 @@ static unsigned split_commas(char *s, char **out, unsigned max)
 	return n;
 }
 
-static int parse_uint(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (*s == '\0' || *s == '-' || isspace((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || *v > max)
-		return -EINVAL;
-	return 0;
-}
-
-// "value" or "value/mask", both parsed by 'parse'.
+// "value" or "value/mask": cuts 's' at the slash, returns the mask or NULL.
 static char *split_mask(char *s)
 {
 	char *slash = strchr(s, '/');
@@ -79,129 +67,16 @@ static char *split_mask(char *s)
 	return slash;
 }
 
-static int parse_ipv4_prefix(char *s, uint32_t *addr, uint32_t *mask)
+static int parse_uint(const char *s, uint64_t max, uint64_t *v)
 {
-	char *m = split_mask(s);
-	struct in_addr a;
-	uint64_t len;
+	char *end;
 
-	if (inet_pton(AF_INET, s, &a) != 1)
+	if (*s == '\0' || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		return -EINVAL;
-	*addr = a.s_addr;
-	*mask = UINT32_MAX;
-	if (m != NULL) {
-		if (strchr(m, '.') != NULL) {
-			if (inet_pton(AF_INET, m, &a) != 1)
-				return -EINVAL;
-			*mask = a.s_addr;
-		} else {
-			if (parse_uint(m, 32, &len) < 0)
-				return -EINVAL;
-			*mask = len == 0 ? 0 : rte_cpu_to_be_32(UINT32_MAX << (32 - len));
-		}
-	}
-	*addr &= *mask;
-	return 0;
-}
-
-// "2001:db8::1", "2001:db8::/32" or "2001:db8::/ffff:ffff::".
-static int parse_ipv6_prefix(char *s, uint8_t *addr, uint8_t *mask)
-{
-	char *m = split_mask(s);
-	uint64_t len;
-
-	if (inet_pton(AF_INET6, s, addr) != 1)
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || *v > max)
 		return -EINVAL;
-	memset(mask, 0xff, 16);
-	if (m != NULL) {
-		if (strchr(m, ':') != NULL) {
-			if (inet_pton(AF_INET6, m, mask) != 1)
-				return -EINVAL;
-		} else {
-			if (parse_uint(m, 128, &len) < 0)
-				return -EINVAL;
-			memset(mask, 0, 16);
-			memset(mask, 0xff, len / 8);
-			if (len % 8)
-				mask[len / 8] = (uint8_t)(0xff00 >> (len % 8));
-		}
-	}
-	for (int i = 0; i < 16; i++)
-		addr[i] &= mask[i];
-	return 0;
-}
-
-// "02:00:00:00:00:01" or "01:00:00:00:00:00/01:00:00:00:00:00".
-static int parse_mac_masked(char *s, uint8_t *v, uint8_t *m, char *err, size_t elen)
-{
-	char *mask = split_mask(s);
-
-	if (psw_parse_mac(s, v) < 0)
-		return fail(err, elen, "bad MAC address '%s'", s);
-	memset(m, 0xff, 6);
-	if (mask != NULL && psw_parse_mac(mask, m) < 0)
-		return fail(err, elen, "bad MAC mask '%s'", mask);
-	for (int i = 0; i < 6; i++)
-		v[i] &= m[i];
-	return 0;
-}
-
-static int parse_u16_masked(char *s, uint16_t *v, uint16_t *m)
-{
-	char *mask = split_mask(s);
-	uint64_t x;
-
-	if (parse_uint(s, UINT16_MAX, &x) < 0)
-		return -EINVAL;
-	*v = (uint16_t)x;
-	*m = UINT16_MAX;
-	if (mask != NULL) {
-		if (parse_uint(mask, UINT16_MAX, &x) < 0)
-			return -EINVAL;
-		*m = (uint16_t)x;
-	}
-	*v &= *m;
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	uint16_t bit;
-} tcp_flag_names[] = {
-	{"fin", 0x001}, {"syn", 0x002}, {"rst", 0x004}, {"psh", 0x008}, {"ack", 0x010},
-	{"urg", 0x020}, {"ece", 0x040}, {"cwr", 0x080}, {"ns", 0x100},
-};
-
-// "+syn-ack" (set and unset flags) or "0x002/0x012" or a bare number.
-static int parse_tcp_flags(char *s, uint16_t *v, uint16_t *m)
-{
-	if (*s != '+' && *s != '-') {
-		if (parse_u16_masked(s, v, m) < 0 || (*v & ~0x0fff) != 0)
-			return -EINVAL;
-		*m &= 0x0fff;
-		return 0;
-	}
-	*v = *m = 0;
-	while (*s != '\0') {
-		bool set = *s == '+';
-		size_t len;
-		unsigned i;
-
-		if (*s != '+' && *s != '-')
-			return -EINVAL;
-		s++;
-		len = strcspn(s, "+-");
-		for (i = 0; i < RTE_DIM(tcp_flag_names); i++)
-			if (strlen(tcp_flag_names[i].name) == len &&
-			    strncmp(s, tcp_flag_names[i].name, len) == 0)
-				break;
-		if (i == RTE_DIM(tcp_flag_names))
-			return -EINVAL;
-		*m |= tcp_flag_names[i].bit;
-		if (set)
-			*v |= tcp_flag_names[i].bit;
-		s += len;
-	}
 	return 0;
 }
 
@@ -221,243 +96,209 @@ static int parse_port(const char *s, port_resolve_fn_t resolve, uint16_t *port)
 	return -ENOENT;
 }
 
-static void set_proto(struct flow_spec *sp, uint16_t dl_type, int nw_proto)
+// What a flow says besides its match, each at most once: given twice with
+// two values, the flow contradicts itself.
+enum flow_param {
+	FP_TABLE,
+	FP_PRIORITY,
+	FP_COOKIE,
+	FP_IDLE,
+	FP_HARD,
+};
+
+static int set_param(struct flow_spec *sp, unsigned *given, enum flow_param p, uint64_t v,
+	uint64_t old, const char *key, const char *val, char *err, size_t elen)
 {
-	sp->match.dl_type = rte_cpu_to_be_16(dl_type);
-	sp->mask.dl_type = UINT16_MAX;
-	if (nw_proto >= 0) {
-		sp->match.nw_proto = (uint8_t)nw_proto;
-		sp->mask.nw_proto = UINT8_MAX;
-	}
+	if ((*given & (1u << p)) && v != old)
+		return fail(err, elen, "%s=%s contradicts the %s given before", key, val, key);
+	*given |= 1u << p;
+	(void)sp;
+	return 0;
 }
 
-static int parse_match_field(struct flow_spec *sp, const char *key, char *val,
+static const struct {
+	const char *name;
+	uint16_t dl_type;
+	int nw_proto;
+} shorthands[] = {
+	{"ip", 0x0800, -1}, {"ipv4", 0x0800, -1}, {"arp", 0x0806, -1},
+	{"ipv6", 0x86dd, -1}, {"tcp", 0x0800, 6}, {"udp", 0x0800, 17},
+	{"icmp", 0x0800, 1}, {"sctp", 0x0800, 132}, {"tcp6", 0x86dd, 6},
+	{"udp6", 0x86dd, 17}, {"icmp6", 0x86dd, 58}, {"sctp6", 0x86dd, 132},
+};
+
+static int parse_match_field(struct flow_spec *sp, unsigned *given, const char *key, char *val,
 	port_resolve_fn_t resolve, char *err, size_t elen)
 {
-	struct psw_flow_key *k = &sp->match, *m = &sp->mask;
+	const struct mf_field *f;
+	uint8_t value[16], mask[16];
 	uint64_t v;
-	uint16_t v16, m16;
+	int ret;
 
-	static const struct {
-		const char *name;
-		uint16_t dl_type;
-		int nw_proto;
-	} shorthands[] = {
-		{"ip", 0x0800, -1}, {"ipv4", 0x0800, -1}, {"arp", 0x0806, -1},
-		{"ipv6", 0x86dd, -1}, {"tcp", 0x0800, 6}, {"udp", 0x0800, 17},
-		{"icmp", 0x0800, 1}, {"sctp", 0x0800, 132}, {"tcp6", 0x86dd, 6},
-		{"udp6", 0x86dd, 17}, {"icmp6", 0x86dd, 58}, {"sctp6", 0x86dd, 132},
-	};
 	if (val == NULL) {
 		for (unsigned i = 0; i < RTE_DIM(shorthands); i++) {
-			if (strcmp(key, shorthands[i].name) == 0) {
-				set_proto(sp, shorthands[i].dl_type, shorthands[i].nw_proto);
-				return 0;
-			}
+			if (strcmp(key, shorthands[i].name) != 0)
+				continue;
+			if (flow_match_proto(sp, shorthands[i].dl_type, shorthands[i].nw_proto) < 0)
+				return fail(err, elen, "'%s' contradicts the protocol given before", key);
+			return 0;
 		}
 		return fail(err, elen, "unknown field '%s'", key);
 	}
 	if (strcmp(key, "table") == 0) {
 		if (parse_uint(val, PSW_MAX_TABLES - 1, &v) < 0)
 			return fail(err, elen, "table must be 0 to %d, not '%s'", PSW_MAX_TABLES - 1, val);
+		ret = set_param(sp, given, FP_TABLE, v, sp->table_id, key, val, err, elen);
 		sp->table_id = (uint8_t)v;
 		sp->has_table = true;
-	} else if (strcmp(key, "priority") == 0) {
+		return ret;
+	}
+	if (strcmp(key, "priority") == 0) {
 		if (parse_uint(val, UINT16_MAX, &v) < 0)
 			return fail(err, elen, "priority must be 0 to 65535, not '%s'", val);
+		ret = set_param(sp, given, FP_PRIORITY, v, (uint64_t)sp->priority, key, val, err, elen);
 		sp->priority = (int32_t)v;
 		sp->has_priority = true;
-	} else if (strcmp(key, "cookie") == 0) {
-		char *mask = split_mask(val);
+		return ret;
+	}
+	if (strcmp(key, "cookie") == 0) {
+		char *m = split_mask(val);
+		uint64_t cm = UINT64_MAX;
 
-		if (parse_uint(val, UINT64_MAX, &sp->cookie) < 0)
+		if (parse_uint(val, UINT64_MAX, &v) < 0)
 			return fail(err, elen, "bad cookie '%s'", val);
-		sp->cookie_mask = UINT64_MAX;
-		if (mask != NULL && strcmp(mask, "-1") != 0 &&
-		    parse_uint(mask, UINT64_MAX, &sp->cookie_mask) < 0)
-			return fail(err, elen, "bad cookie mask '%s'", mask);
-	} else if (strcmp(key, "idle_timeout") == 0 || strcmp(key, "hard_timeout") == 0) {
+		if (m != NULL && strcmp(m, "-1") != 0 && parse_uint(m, UINT64_MAX, &cm) < 0)
+			return fail(err, elen, "bad cookie mask '%s'", m);
+		ret = set_param(sp, given, FP_COOKIE, v, sp->cookie, key, val, err, elen);
+		sp->cookie = v;
+		sp->cookie_mask = cm;
+		return ret;
+	}
+	if (strcmp(key, "idle_timeout") == 0 || strcmp(key, "hard_timeout") == 0) {
+		bool idle = key[0] == 'i';
+
 		if (parse_uint(val, UINT16_MAX, &v) < 0)
 			return fail(err, elen, "%s must be 0 to 65535 seconds, not '%s'", key, val);
-		if (key[0] == 'i')
+		ret = set_param(sp, given, idle ? FP_IDLE : FP_HARD, v,
+			idle ? sp->idle_timeout : sp->hard_timeout, key, val, err, elen);
+		if (idle)
 			sp->idle_timeout = (uint16_t)v;
 		else
 			sp->hard_timeout = (uint16_t)v;
-	} else if (strcmp(key, "in_port") == 0) {
-		if (parse_port(val, resolve, &k->in_port) < 0)
-			return fail(err, elen, "unknown port '%s'", val);
-		m->in_port = UINT16_MAX;
-	} else if (strcmp(key, "dl_src") == 0 || strcmp(key, "eth_src") == 0 ||
-		   strcmp(key, "dl_dst") == 0 || strcmp(key, "eth_dst") == 0) {
-		bool src = strstr(key, "src") != NULL;
-
-		return parse_mac_masked(val, src ? k->dl_src : k->dl_dst, src ? m->dl_src : m->dl_dst,
-			err, elen);
-	} else if (strcmp(key, "dl_vlan") == 0) {
-		if (parse_uint(val, UINT16_MAX, &v) < 0 || (v > 4095 && v != 0xffff))
-			return fail(err, elen, "dl_vlan must be 0 to 4095, or 0xffff for no tag, not '%s'", val);
-		if (v == 0xffff) {
-			k->vlan_tci = 0;
-			m->vlan_tci = UINT16_MAX;
-		} else {
-			k->vlan_tci = (k->vlan_tci & ~rte_cpu_to_be_16(0x1fff)) |
-				rte_cpu_to_be_16((uint16_t)(PSW_VLAN_CFI | v));
-			m->vlan_tci |= rte_cpu_to_be_16(0x1fff);
-		}
-	} else if (strcmp(key, "dl_vlan_pcp") == 0) {
-		if (parse_uint(val, 7, &v) < 0)
-			return fail(err, elen, "dl_vlan_pcp must be 0 to 7, not '%s'", val);
-		k->vlan_tci = (k->vlan_tci & ~rte_cpu_to_be_16(0xf000)) |
-			rte_cpu_to_be_16((uint16_t)(PSW_VLAN_CFI | (v << 13)));
-		m->vlan_tci |= rte_cpu_to_be_16(0xf000);
-	} else if (strcmp(key, "vlan_tci") == 0) {
-		if (parse_u16_masked(val, &v16, &m16) < 0)
-			return fail(err, elen, "bad vlan_tci '%s'", val);
-		k->vlan_tci = rte_cpu_to_be_16(v16);
-		m->vlan_tci = rte_cpu_to_be_16(m16);
-	} else if (strcmp(key, "dl_type") == 0 || strcmp(key, "eth_type") == 0) {
-		if (parse_uint(val, UINT16_MAX, &v) < 0)
-			return fail(err, elen, "bad dl_type '%s'", val);
-		set_proto(sp, (uint16_t)v, -1);
-	} else if (strcmp(key, "nw_src") == 0 || strcmp(key, "ip_src") == 0 ||
-		   strcmp(key, "nw_dst") == 0 || strcmp(key, "ip_dst") == 0) {
-		bool src = strstr(key, "src") != NULL;
-
-		if (parse_ipv4_prefix(val, src ? &k->nw_src : &k->nw_dst,
-			    src ? &m->nw_src : &m->nw_dst) < 0)
-			return fail(err, elen, "bad IPv4 address or prefix '%s'", val);
-	} else if (strcmp(key, "ipv6_src") == 0 || strcmp(key, "ipv6_dst") == 0 ||
-		   strcmp(key, "nd_target") == 0) {
-		uint8_t *kv = key[0] == 'n' ? k->nd_target : strstr(key, "src") ? k->ipv6_src : k->ipv6_dst;
-		uint8_t *mv = key[0] == 'n' ? m->nd_target : strstr(key, "src") ? m->ipv6_src : m->ipv6_dst;
-
-		if (parse_ipv6_prefix(val, kv, mv) < 0)
-			return fail(err, elen, "bad IPv6 address or prefix '%s'", val);
-	} else if (strcmp(key, "arp_sha") == 0 || strcmp(key, "nd_sll") == 0 ||
-		   strcmp(key, "arp_tha") == 0 || strcmp(key, "nd_tll") == 0) {
-		bool sender = strcmp(key, "arp_sha") == 0 || strcmp(key, "nd_sll") == 0;
-
-		return parse_mac_masked(val, sender ? k->arp_sha : k->arp_tha,
-			sender ? m->arp_sha : m->arp_tha, err, elen);
-	} else if (strcmp(key, "arp_spa") == 0 || strcmp(key, "arp_tpa") == 0) {
-		bool src = strcmp(key, "arp_spa") == 0;
-
-		if (parse_ipv4_prefix(val, src ? &k->nw_src : &k->nw_dst,
-			    src ? &m->nw_src : &m->nw_dst) < 0)
-			return fail(err, elen, "bad IPv4 address or prefix '%s'", val);
-	} else if (strcmp(key, "arp_op") == 0) {
-		if (parse_uint(val, UINT8_MAX, &v) < 0 || v == 0)
-			return fail(err, elen, "arp_op must be 1 to 255, not '%s'", val);
-		k->nw_proto = (uint8_t)v;
-		m->nw_proto = UINT8_MAX;
-	} else if (strcmp(key, "nw_proto") == 0 || strcmp(key, "ip_proto") == 0) {
-		if (parse_uint(val, UINT8_MAX, &v) < 0)
-			return fail(err, elen, "nw_proto must be 0 to 255, not '%s'", val);
-		k->nw_proto = (uint8_t)v;
-		m->nw_proto = UINT8_MAX;
-	} else if (strcmp(key, "nw_frag") == 0) {
-		static const struct { const char *n; uint8_t v, m; } frags[] = {
-			{"no", 0, PSW_FRAG_ANY}, {"yes", PSW_FRAG_ANY, PSW_FRAG_ANY},
-			{"first", PSW_FRAG_ANY, PSW_FRAG_ANY | PSW_FRAG_LATER},
-			{"later", PSW_FRAG_ANY | PSW_FRAG_LATER, PSW_FRAG_ANY | PSW_FRAG_LATER},
-			{"not_later", 0, PSW_FRAG_LATER},
-		};
-		unsigned i;
-
-		for (i = 0; i < RTE_DIM(frags); i++)
-			if (strcmp(val, frags[i].n) == 0)
-				break;
-		if (i == RTE_DIM(frags))
-			return fail(err, elen, "nw_frag must be no, yes, first, later or not_later");
-		k->nw_frag = frags[i].v;
-		m->nw_frag = frags[i].m;
-	} else if (strcmp(key, "tp_src") == 0 || strcmp(key, "tcp_src") == 0 ||
-		   strcmp(key, "udp_src") == 0 || strcmp(key, "tp_dst") == 0 ||
-		   strcmp(key, "tcp_dst") == 0 || strcmp(key, "udp_dst") == 0 ||
-		   strcmp(key, "icmp_type") == 0 || strcmp(key, "icmp_code") == 0 ||
-		   strcmp(key, "icmpv6_type") == 0 || strcmp(key, "icmpv6_code") == 0) {
-		bool src = strstr(key, "src") != NULL || strstr(key, "_type") != NULL;
-
-		if (parse_u16_masked(val, &v16, &m16) < 0)
-			return fail(err, elen, "%s must be 0 to 65535 (with an optional /mask), not '%s'",
-				key, val);
-		if (src) {
-			k->tp_src = rte_cpu_to_be_16(v16);
-			m->tp_src = rte_cpu_to_be_16(m16);
-		} else {
-			k->tp_dst = rte_cpu_to_be_16(v16);
-			m->tp_dst = rte_cpu_to_be_16(m16);
-		}
-	} else if (strcmp(key, "tcp_flags") == 0) {
-		if (parse_tcp_flags(val, &v16, &m16) < 0)
-			return fail(err, elen, "bad tcp_flags '%s' (use +syn-ack or 0x002/0x012)", val);
-		k->tcp_flags = rte_cpu_to_be_16(v16);
-		m->tcp_flags = rte_cpu_to_be_16(m16);
-	} else {
-		return fail(err, elen, "unknown field '%s'", key);
+		return ret;
 	}
+	f = mf_by_name(key);
+	if (f == NULL)
+		return fail(err, elen, "unknown field '%s'", key);
+	ret = mf_parse(f, val, resolve, value, mask, err, elen);
+	if (ret < 0)
+		return ret;
+	if (flow_match(sp, f->id, value, mask) < 0)
+		return fail(err, elen, "%s=%s contradicts what the flow matched before", key, val);
 	return 0;
 }
 
-static bool mask_is_zero(const uint8_t *m, size_t n)
+// set_field:V[/M]->F of a pipeline field, and load:V->F[] or F[a..b].
+static int parse_set_pipeline_field(struct flow_spec *sp, const struct mf_field *f, char *val,
+	const char *range, char *err, size_t elen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (m[i] != 0)
-			return false;
-	return true;
+	uint64_t all = f->width >= 8 ? UINT64_MAX : (1ULL << (8 * f->width)) - 1, v, m = all;
+	char *ms = range == NULL ? split_mask(val) : NULL;
+	unsigned lo = 0, hi = 8 * f->width - 1;
+
+	if (range != NULL && range[0] != '\0') {
+		char tail;
+
+		if (sscanf(range, "%u..%u%c", &lo, &hi, &tail) != 2 || lo > hi || hi >= 8u * f->width)
+			return fail(err, elen, "bad bit range '[%s]' of %s (0..%u)", range, f->name,
+				8 * f->width - 1);
+		m = (hi - lo == 63 ? UINT64_MAX : ((1ULL << (hi - lo + 1)) - 1)) << lo;
+	}
+	if (parse_uint(val, UINT64_MAX, &v) < 0)
+		return fail(err, elen, "%s takes a number, not '%s'", f->name, val);
+	if (range != NULL) {
+		if (v > m >> lo)
+			return fail(err, elen, "%s does not fit %s[%u..%u]", val, f->name, lo, hi);
+		v <<= lo;
+	} else if (ms != NULL && parse_uint(ms, all, &m) < 0) {
+		return fail(err, elen, "bad mask '%s' for %s", ms, f->name);
+	}
+	if (v > all)
+		return fail(err, elen, "%s does not fit %s (%u bits)", val, f->name, 8 * f->width);
+	return flow_action_set_field(sp, f->id, v & m, m) < 0 ?
+		fail(err, elen, "cannot set %s", f->name) : 0;
 }
 
-// Fields that only mean something once lower layers are pinned down.
-static int check_prerequisites(const struct flow_spec *sp, char *err, size_t elen)
+// set_field:VALUE->FIELD: header fields that have an action of their own,
+// and the pipeline's fields.
+static int parse_set_field(struct flow_spec *sp, char *arg, struct psw_action *a, char *err,
+	size_t elen)
 {
-	const struct psw_flow_key *k = &sp->match, *m = &sp->mask;
-	bool ip = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0800);
-	bool ip6 = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x86dd);
-	bool arp = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806);
-	bool l4 = (ip || ip6) && m->nw_proto == UINT8_MAX &&
-		(k->nw_proto == 6 || k->nw_proto == 17 || k->nw_proto == 132 ||
-		 k->nw_proto == (ip ? 1 : 58));
+	char *field = strstr(arg, "->");
+	const struct mf_field *f;
+	uint64_t v;
 
-	// arp_spa, arp_tpa and arp_op share nw_src, nw_dst and nw_proto
-	if (arp && m->nw_frag)
-		return fail(err, elen, "nw_frag needs ip or ipv6");
-	if ((m->nw_src || m->nw_dst) && ip6)
-		return fail(err, elen, "nw_src and nw_dst are IPv4: use ipv6_src and ipv6_dst");
-	if ((m->nw_src || m->nw_dst) && !ip && !arp)
-		return fail(err, elen, "IPv4 fields need ip (dl_type=0x0800), ARP fields need arp");
-	if ((m->nw_proto || m->nw_frag) && !ip && !ip6 && !arp)
-		return fail(err, elen, "nw_proto and nw_frag need ip or ipv6");
-	if ((!mask_is_zero(m->ipv6_src, 16) || !mask_is_zero(m->ipv6_dst, 16)) && !ip6)
-		return fail(err, elen, "IPv6 addresses need ipv6 (dl_type=0x86dd)");
-	bool nd = ip6 && m->nw_proto == UINT8_MAX && k->nw_proto == 58 &&
-		m->tp_src == UINT16_MAX && (k->tp_src == RTE_BE16(135) || k->tp_src == RTE_BE16(136));
-	bool ll_set = !mask_is_zero(m->arp_sha, 6) || !mask_is_zero(m->arp_tha, 6);
-
-	if (!mask_is_zero(m->nd_target, 16) && !nd)
-		return fail(err, elen, "nd_target needs icmp6 with icmpv6_type=135 or 136");
-	if (ll_set && !arp && !nd)
-		return fail(err, elen, "arp_sha and arp_tha need arp; nd_sll and nd_tll need icmp6 "
-			"with icmpv6_type=135 (nd_sll) or 136 (nd_tll)");
-	if (nd && !mask_is_zero(m->arp_sha, 6) && k->tp_src != RTE_BE16(135))
-		return fail(err, elen, "nd_sll needs icmpv6_type=135");
-	if (nd && !mask_is_zero(m->arp_tha, 6) && k->tp_src != RTE_BE16(136))
-		return fail(err, elen, "nd_tll needs icmpv6_type=136");
-	if ((m->tp_src || m->tp_dst) && !l4)
-		return fail(err, elen, "L4 ports need tcp, udp, sctp or icmp (tcp6, udp6, sctp6 or icmp6)");
-	if (m->tcp_flags && !(l4 && k->nw_proto == 6))
-		return fail(err, elen, "tcp_flags needs tcp or tcp6");
-	return 0;
+	if (field == NULL)
+		return fail(err, elen, "set_field takes VALUE->FIELD");
+	*field = '\0';
+	field += 2;
+	if (strcmp(field, "dl_src") == 0 || strcmp(field, "eth_src") == 0 ||
+	    strcmp(field, "dl_dst") == 0 || strcmp(field, "eth_dst") == 0) {
+		a->type = strstr(field, "src") ? PSW_ACT_SET_DL_SRC : PSW_ACT_SET_DL_DST;
+		if (psw_parse_mac(arg, a->mac) < 0)
+			return fail(err, elen, "bad MAC address '%s'", arg);
+		return 1;
+	}
+	if (strcmp(field, "vlan_vid") == 0) {
+		if (parse_uint(arg, 4095, &v) < 0)
+			return fail(err, elen, "a VLAN id is 0 to 4095, not '%s'", arg);
+		a->type = PSW_ACT_SET_VLAN_VID;
+		a->value = (uint16_t)v;
+		return 1;
+	}
+	f = mf_by_name(field);
+	if (f == NULL || !f->writable)
+		return fail(err, elen, "set_field cannot set '%s'", field);
+	return parse_set_pipeline_field(sp, f, arg, NULL, err, elen);
 }
 
+// load:VALUE->FIELD[] or FIELD[a..b], of a pipeline field.
+static int parse_load(struct flow_spec *sp, char *arg, char *err, size_t elen)
+{
+	char *dst = strstr(arg, "->"), *br, *end;
+	const struct mf_field *f;
+
+	if (dst == NULL)
+		return fail(err, elen, "load takes VALUE->FIELD[] or VALUE->FIELD[a..b]");
+	*dst = '\0';
+	dst += 2;
+	br = strchr(dst, '[');
+	end = br ? strchr(br, ']') : NULL;
+	if (br == NULL || end == NULL || end[1] != '\0')
+		return fail(err, elen, "load takes VALUE->FIELD[] or VALUE->FIELD[a..b], not '%s'", dst);
+	*br++ = '\0';
+	*end = '\0';
+	f = mf_by_name(dst);
+	if (f == NULL || !f->writable)
+		return fail(err, elen, "load cannot set '%s'", dst);
+	return parse_set_pipeline_field(sp, f, arg, br, err, elen);
+}
+
+// Parses one action into 'sp'.
 static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resolve,
 	char *err, size_t elen)
 {
 	struct psw_action a = {.type = PSW_ACT_DROP};
 	char *arg = strchr(tok, ':');
 	uint64_t v;
+	int ret;
 
-	if (sp->n_actions > 0 && sp->actions[sp->n_actions - 1].type == PSW_ACT_GOTO_TABLE)
-		return fail(err, elen, "goto_table must be the last action");
+	if (sp->n_actions > 0 && (sp->actions[sp->n_actions - 1].type == PSW_ACT_GOTO_TABLE ||
+				  sp->actions[sp->n_actions - 1].type == PSW_ACT_RECIRC))
+		return fail(err, elen, "%s must be the last action",
+			sp->actions[sp->n_actions - 1].type == PSW_ACT_RECIRC ? "resubmit" : "goto_table");
+	if (sp->n_actions == PSW_MAX_ACTIONS)
+		return fail(err, elen, "more than %d actions", PSW_MAX_ACTIONS);
 	if (arg != NULL)
 		*arg++ = '\0';
 	if (strcasecmp(tok, "normal") == 0 && arg == NULL) {
@@ -494,25 +335,13 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		if (psw_parse_mac(arg, a.mac) < 0)
 			return fail(err, elen, "bad MAC address '%s'", arg);
 	} else if (strcmp(tok, "set_field") == 0 && arg != NULL) {
-		char *field = strstr(arg, "->");
-
-		if (field == NULL)
-			return fail(err, elen, "set_field takes VALUE->FIELD");
-		*field = '\0';
-		field += 2;
-		if (strcmp(field, "dl_src") == 0 || strcmp(field, "eth_src") == 0 ||
-		    strcmp(field, "dl_dst") == 0 || strcmp(field, "eth_dst") == 0) {
-			a.type = strstr(field, "src") ? PSW_ACT_SET_DL_SRC : PSW_ACT_SET_DL_DST;
-			if (psw_parse_mac(arg, a.mac) < 0)
-				return fail(err, elen, "bad MAC address '%s'", arg);
-		} else if (strcmp(field, "vlan_vid") == 0) {
-			if (parse_uint(arg, 4095, &v) < 0)
-				return fail(err, elen, "a VLAN id is 0 to 4095, not '%s'", arg);
-			a.type = PSW_ACT_SET_VLAN_VID;
-			a.value = (uint16_t)v;
-		} else {
-			return fail(err, elen, "set_field cannot set '%s'", field);
-		}
+		ret = parse_set_field(sp, arg, &a, err, elen);
+		if (ret <= 0)
+			return ret; // a pipeline field's action is in, or an error
+	} else if (strcmp(tok, "load") == 0 && arg != NULL) {
+		return parse_load(sp, arg, err, elen);
+	} else if (strcmp(tok, "write_metadata") == 0 && arg != NULL) {
+		return parse_set_pipeline_field(sp, &mf_fields[MF_METADATA], arg, NULL, err, elen);
 	} else if (strcmp(tok, "goto_table") == 0 && arg != NULL) {
 		if (parse_uint(arg, PSW_MAX_TABLES - 1, &v) < 0)
 			return fail(err, elen, "bad table '%s'", arg);
@@ -520,10 +349,11 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		a.table = (uint8_t)v;
 	} else if (strncmp(tok, "resubmit(,", 10) == 0 && arg == NULL &&
 		   tok[strlen(tok) - 1] == ')') {
+		// a recirculation: any table, the packet looked up again
 		tok[strlen(tok) - 1] = '\0';
 		if (parse_uint(tok + 10, PSW_MAX_TABLES - 1, &v) < 0)
-			return fail(err, elen, "bad table in resubmit");
-		a.type = PSW_ACT_GOTO_TABLE;
+			return fail(err, elen, "bad table '%s' in resubmit", tok + 10);
+		a.type = PSW_ACT_RECIRC;
 		a.table = (uint8_t)v;
 	} else if (arg == NULL && parse_port(tok, resolve, &a.port) == 0) {
 		a.type = PSW_ACT_OUTPUT;
@@ -532,21 +362,17 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 	}
 	if (a.type == PSW_ACT_GOTO_TABLE && a.table <= sp->table_id)
 		return fail(err, elen, "goto_table must go to a later table than %u", sp->table_id);
-	if (sp->n_actions == PSW_MAX_ACTIONS)
-		return fail(err, elen, "more than %d actions", PSW_MAX_ACTIONS);
-	sp->actions[sp->n_actions++] = a;
-	return 0;
+	return flow_action(sp, &a) < 0 ? fail(err, elen, "cannot add action '%s'", tok) : 0;
 }
 
 int flow_parse(const char *text, enum flow_parse_mode mode, port_resolve_fn_t resolve,
 	struct flow_spec *sp, char *err, size_t elen)
 {
 	char *copy, *toks[128], *acts = NULL;
-	unsigned n;
+	unsigned n, given = 0;
 	int ret = 0;
 
-	memset(sp, 0, sizeof(*sp));
-	sp->priority = DEFAULT_PRIORITY;
+	flow_spec_init(sp, 0, DEFAULT_PRIORITY, 0);
 	if (text == NULL)
 		return fail(err, elen, "no flow given");
 	if (strlen(text) > 65536)
@@ -578,10 +404,8 @@ int flow_parse(const char *text, enum flow_parse_mode mode, port_resolve_fn_t re
 			*val++ = '\0';
 			val = trim(val);
 		}
-		ret = parse_match_field(sp, trim(toks[i]), val, resolve, err, elen);
+		ret = parse_match_field(sp, &given, trim(toks[i]), val, resolve, err, elen);
 	}
-	if (ret == 0 && mode != FLOW_PARSE_PACKET)
-		ret = check_prerequisites(sp, err, elen);
 	if (ret != 0)
 		goto out;
 	if (mode == FLOW_PARSE_ADD && acts == NULL) {
@@ -616,6 +440,9 @@ int flow_parse(const char *text, enum flow_parse_mode mode, port_resolve_fn_t re
 		if (ret == 0 && sp->n_actions == 1 && sp->actions[0].type == PSW_ACT_DROP)
 			sp->n_actions = 0;
 	}
+	// a traced packet names what it has; it needs no prerequisites
+	if (ret == 0 && mode != FLOW_PARSE_PACKET)
+		ret = flow_spec_check(sp, err, elen);
 out:
 	free(copy);
 	return ret;
@@ -659,248 +486,6 @@ int flow_parse_list(const json_t *list, enum flow_parse_mode mode, port_resolve_
 	*specs = sp;
 	*n = k;
 	return 0;
-}
-
-struct fmt {
-	char *buf;
-	size_t len;
-	size_t off;
-	bool first;
-};
-
-static void out(struct fmt *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void out(struct fmt *f, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (f->off >= f->len)
-		return;
-	if (!f->first && f->off + 1 < f->len)
-		f->buf[f->off++] = ',';
-	f->first = false;
-	va_start(ap, fmt);
-	n = vsnprintf(f->buf + f->off, f->len - f->off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		f->off += (size_t)n;
-	if (f->off >= f->len)
-		f->off = f->len - 1;
-}
-
-static void out_port(struct fmt *f, const char *prefix, uint16_t port, port_name_fn_t name)
-{
-	const char *n = name ? name(port) : NULL;
-
-	if (n != NULL)
-		out(f, "%s%s", prefix, n);
-	else
-		out(f, "%s%u", prefix, port);
-}
-
-static void out_mac(struct fmt *f, const char *key, const uint8_t *v, const uint8_t *m)
-{
-	static const uint8_t full[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	static const uint8_t none[6];
-
-	if (memcmp(m, none, 6) == 0)
-		return;
-	if (memcmp(m, full, 6) == 0)
-		out(f, "%s=%02x:%02x:%02x:%02x:%02x:%02x", key, v[0], v[1], v[2], v[3], v[4], v[5]);
-	else
-		out(f, "%s=%02x:%02x:%02x:%02x:%02x:%02x/%02x:%02x:%02x:%02x:%02x:%02x", key,
-			v[0], v[1], v[2], v[3], v[4], v[5], m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static void out_ip(struct fmt *f, const char *key, uint32_t v, uint32_t m)
-{
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	uint32_t hm = rte_be_to_cpu_32(m);
-
-	if (m == 0)
-		return;
-	inet_ntop(AF_INET, &v, a, sizeof(a));
-	if (m == UINT32_MAX) {
-		out(f, "%s=%s", key, a);
-	} else if ((~hm & (~hm + 1)) == 0) {
-		out(f, "%s=%s/%d", key, a, __builtin_popcount(hm));
-	} else {
-		inet_ntop(AF_INET, &m, b, sizeof(b));
-		out(f, "%s=%s/%s", key, a, b);
-	}
-}
-
-static void out_ipv6(struct fmt *f, const char *key, const uint8_t *v, const uint8_t *m)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	unsigned len = 0;
-	bool prefix = true;
-
-	if (mask_is_zero(m, 16))
-		return;
-	inet_ntop(AF_INET6, v, a, sizeof(a));
-	// a prefix is ones then zeros
-	for (unsigned i = 0; i < 128; i++) {
-		bool bit = m[i / 8] & (0x80 >> (i % 8));
-
-		if (bit && len != i)
-			prefix = false;
-		if (bit)
-			len++;
-	}
-	if (len == 128) {
-		out(f, "%s=%s", key, a);
-	} else if (prefix) {
-		out(f, "%s=%s/%u", key, a, len);
-	} else {
-		inet_ntop(AF_INET6, m, b, sizeof(b));
-		out(f, "%s=%s/%s", key, a, b);
-	}
-}
-
-static void out_u16(struct fmt *f, const char *key, uint16_t v, uint16_t m)
-{
-	if (m == 0)
-		return;
-	if (m == UINT16_MAX)
-		out(f, "%s=%u", key, v);
-	else
-		out(f, "%s=0x%x/0x%x", key, v, m);
-}
-
-void flow_format_match(const struct psw_flow_key *k, const struct psw_flow_key *m,
-	int32_t priority, port_name_fn_t name, char *buf, size_t len)
-{
-	struct fmt f = {.buf = buf, .len = len, .off = 0, .first = true};
-	uint16_t tci = rte_be_to_cpu_16(k->vlan_tci), tcim = rte_be_to_cpu_16(m->vlan_tci);
-	bool ip = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0800);
-	bool ip6 = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x86dd);
-	const char *proto = NULL;
-
-	buf[0] = '\0';
-	out(&f, "priority=%d", priority);
-	if (m->in_port)
-		out_port(&f, "in_port=", k->in_port, name);
-	out_mac(&f, "dl_src", k->dl_src, m->dl_src);
-	out_mac(&f, "dl_dst", k->dl_dst, m->dl_dst);
-	if (tcim == 0xffff && tci == 0)
-		out(&f, "dl_vlan=0xffff");
-	else if (tcim == 0x1fff && (tci & PSW_VLAN_CFI))
-		out(&f, "dl_vlan=%u", tci & PSW_VLAN_VID_MASK);
-	else if (tcim == 0xf000 && (tci & PSW_VLAN_CFI))
-		out(&f, "dl_vlan_pcp=%u", tci >> 13);
-	else if (tcim == 0xffff && (tci & PSW_VLAN_CFI))
-		out(&f, "dl_vlan=%u,dl_vlan_pcp=%u", tci & PSW_VLAN_VID_MASK, tci >> 13);
-	else if (tcim != 0)
-		out(&f, "vlan_tci=0x%04x/0x%04x", tci, tcim);
-	if (ip && m->nw_proto == UINT8_MAX) {
-		proto = k->nw_proto == 6 ? "tcp" : k->nw_proto == 17 ? "udp" :
-			k->nw_proto == 1 ? "icmp" : k->nw_proto == 132 ? "sctp" : NULL;
-	} else if (ip6 && m->nw_proto == UINT8_MAX) {
-		proto = k->nw_proto == 6 ? "tcp6" : k->nw_proto == 17 ? "udp6" :
-			k->nw_proto == 58 ? "icmp6" : k->nw_proto == 132 ? "sctp6" : NULL;
-	}
-	if (proto != NULL)
-		out(&f, "%s", proto);
-	else if (ip)
-		out(&f, "ip");
-	else if (ip6)
-		out(&f, "ipv6");
-	else if (m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806))
-		out(&f, "arp");
-	else if (m->dl_type != 0)
-		out(&f, "dl_type=0x%04x", rte_be_to_cpu_16(k->dl_type));
-	bool arp = m->dl_type == UINT16_MAX && k->dl_type == RTE_BE16(0x0806);
-
-	out_ip(&f, arp ? "arp_spa" : "nw_src", k->nw_src, m->nw_src);
-	out_ip(&f, arp ? "arp_tpa" : "nw_dst", k->nw_dst, m->nw_dst);
-	out_ipv6(&f, "ipv6_src", k->ipv6_src, m->ipv6_src);
-	out_ipv6(&f, "ipv6_dst", k->ipv6_dst, m->ipv6_dst);
-	out_mac(&f, arp ? "arp_sha" : "nd_sll", k->arp_sha, m->arp_sha);
-	out_mac(&f, arp ? "arp_tha" : "nd_tll", k->arp_tha, m->arp_tha);
-	if (m->nw_proto != 0 && proto == NULL)
-		out(&f, arp ? "arp_op=%u" : "nw_proto=%u", k->nw_proto);
-	if (m->nw_frag != 0) {
-		const char *fr = "no";
-
-		if (m->nw_frag == PSW_FRAG_LATER)
-			fr = "not_later";
-		else if (m->nw_frag == PSW_FRAG_ANY)
-			fr = k->nw_frag ? "yes" : "no";
-		else
-			fr = k->nw_frag & PSW_FRAG_LATER ? "later" : "first";
-		out(&f, "nw_frag=%s", fr);
-	}
-	if (proto != NULL && (k->nw_proto == 1 || k->nw_proto == 58)) {
-		bool v6 = k->nw_proto == 58;
-
-		out_u16(&f, v6 ? "icmpv6_type" : "icmp_type", rte_be_to_cpu_16(k->tp_src),
-			rte_be_to_cpu_16(m->tp_src));
-		out_u16(&f, v6 ? "icmpv6_code" : "icmp_code", rte_be_to_cpu_16(k->tp_dst),
-			rte_be_to_cpu_16(m->tp_dst));
-		out_ipv6(&f, "nd_target", k->nd_target, m->nd_target);
-	} else {
-		out_u16(&f, "tp_src", rte_be_to_cpu_16(k->tp_src), rte_be_to_cpu_16(m->tp_src));
-		out_u16(&f, "tp_dst", rte_be_to_cpu_16(k->tp_dst), rte_be_to_cpu_16(m->tp_dst));
-	}
-	if (m->tcp_flags != 0)
-		out(&f, "tcp_flags=0x%03x/0x%03x", rte_be_to_cpu_16(k->tcp_flags),
-			rte_be_to_cpu_16(m->tcp_flags));
-}
-
-void flow_format_actions(const struct psw_action *acts, unsigned n, port_name_fn_t name,
-	char *buf, size_t len)
-{
-	struct fmt f = {.buf = buf, .len = len, .off = 0, .first = true};
-	const uint8_t *mac;
-
-	buf[0] = '\0';
-	if (n == 0)
-		out(&f, "drop");
-	for (unsigned i = 0; i < n; i++) {
-		const struct psw_action *a = &acts[i];
-
-		mac = a->mac;
-		switch (a->type) {
-		case PSW_ACT_OUTPUT:
-			out_port(&f, "output:", a->port, name);
-			break;
-		case PSW_ACT_IN_PORT:
-			out(&f, "IN_PORT");
-			break;
-		case PSW_ACT_FLOOD:
-			out(&f, "FLOOD");
-			break;
-		case PSW_ACT_NORMAL:
-			out(&f, "NORMAL");
-			break;
-		case PSW_ACT_DROP:
-			out(&f, "drop");
-			break;
-		case PSW_ACT_PUSH_VLAN:
-			out(&f, "push_vlan:0x%04x", a->value);
-			break;
-		case PSW_ACT_POP_VLAN:
-			out(&f, "pop_vlan");
-			break;
-		case PSW_ACT_SET_VLAN_VID:
-			out(&f, "mod_vlan_vid:%u", a->value);
-			break;
-		case PSW_ACT_SET_VLAN_PCP:
-			out(&f, "mod_vlan_pcp:%u", a->value);
-			break;
-		case PSW_ACT_SET_DL_SRC:
-		case PSW_ACT_SET_DL_DST:
-			out(&f, "mod_dl_%s:%02x:%02x:%02x:%02x:%02x:%02x",
-				a->type == PSW_ACT_SET_DL_SRC ? "src" : "dst",
-				mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-			break;
-		case PSW_ACT_GOTO_TABLE:
-			out(&f, "goto_table:%u", a->table);
-			break;
-		}
-	}
 }
 
 bool flow_filter_selects(const struct flow_spec *filter, const struct psw_flow_key *match,

@@ -29,6 +29,7 @@ struct flow_spec {
 	uint16_t hard_timeout;
 	uint8_t n_actions;
 	bool has_actions;
+	uint64_t fields;            // the match fields set, 1 << enum mf_id
 	struct psw_action actions[PSW_MAX_ACTIONS];
 };
 

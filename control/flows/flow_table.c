@@ -158,6 +158,7 @@ static void flow_set_actions(struct psw_flow *f, const struct flow_spec *sp)
 	f->n_actions = sp->n_actions;
 	memcpy(f->actions, sp->actions, sp->n_actions * sizeof(struct psw_action));
 	f->goto_table = PSW_NO_TABLE;
+	f->recirc_table = PSW_NO_TABLE;
 	f->only_output = 0;
 	f->has_key_mods = 0;
 	if (f->n_actions == 1 && f->actions[0].type == PSW_ACT_OUTPUT)
@@ -167,6 +168,10 @@ static void flow_set_actions(struct psw_flow *f, const struct flow_spec *sp)
 		case PSW_ACT_GOTO_TABLE:
 			f->goto_table = f->actions[i].table;
 			break;
+		case PSW_ACT_RECIRC:
+			f->recirc_table = f->actions[i].table;
+			break;
+		case PSW_ACT_SET_FIELD:
 		case PSW_ACT_PUSH_VLAN:
 		case PSW_ACT_POP_VLAN:
 		case PSW_ACT_SET_VLAN_VID:

@@ -2,6 +2,7 @@
 #include "fdb.h"
 #include "l2/fdb_ctl.h"
 #include "core/api.h"
+#include "errorf.h"
 #include "core/events.h"
 #include "log.h"
 #include "netaddr.h"
@@ -250,20 +251,14 @@ int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *e
 	struct fdb_key k = {.vlan = vlan};
 	int ret;
 
-	if (port_by_ofport(ofport) == NULL) {
-		snprintf(err, elen, "no port %u", ofport);
-		return -ENOENT;
-	}
-	if (vlan > 4095) {
-		snprintf(err, elen, "VLAN %u is out of range", vlan);
-		return -EINVAL;
-	}
+	if (port_by_ofport(ofport) == NULL)
+		return psw_errorf(err, elen, -ENOENT, "no port %u", ofport);
+	if (vlan > 4095)
+		return psw_errorf(err, elen, -EINVAL, "VLAN %u is out of range", vlan);
 	memcpy(k.mac, mac, 6);
 	ret = fdb_set(&k, ofport, true, &old);
-	if (ret < 0) {
-		snprintf(err, elen, "MAC table is full");
-		return ret;
-	}
+	if (ret < 0)
+		return psw_errorf(err, elen, ret, "MAC table is full");
 	if (old != NULL) {
 		synchronize_rcu();
 		free(old);

@@ -328,22 +328,17 @@ int pmd_ctl_pin(const char *name, int queue, int core, char *err, size_t elen)
 	struct port_ctl *c;
 	int pmd = -1;
 
-	if (p == NULL) {
-		snprintf(err, elen, "no port '%s'", name);
-		return -ENOENT;
-	}
-	if (queue < 0 || queue >= p->nb_rxq) {
-		snprintf(err, elen, "port '%s' has no rx queue %d (it has %u)", name, queue, p->nb_rxq);
-		return -EINVAL;
-	}
+	if (p == NULL)
+		return psw_errorf(err, elen, -ENOENT, "no port '%s'", name);
+	if (queue < 0 || queue >= p->nb_rxq)
+		return psw_errorf(err, elen, -EINVAL, "port '%s' has no rx queue %d (it has %u)", name,
+			queue, p->nb_rxq);
 	if (core >= 0) {
 		for (unsigned i = 0; i < n_pmds; i++)
 			if (pmds[i]->core == (unsigned)core)
 				pmd = (int)i;
-		if (pmd < 0) {
-			snprintf(err, elen, "no PMD runs on core %d", core);
-			return -EINVAL;
-		}
+		if (pmd < 0)
+			return psw_errorf(err, elen, -EINVAL, "no PMD runs on core %d", core);
 	}
 	c = p->ctl;
 	c->rxq_pin[queue] = (int16_t)pmd;
@@ -438,12 +433,13 @@ json_t *pmd_ctl_stats(void)
 		for (unsigned r = 0; r < PSW_DROP_REASON_COUNT; r++)
 			dropped += d.drops[r];
 		json_array_append_new(arr, json_pack(
-			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:I}",
 			"pmd", i, "core", pmds[i]->core,
 			"packets", (json_int_t)d.rx_packets, "dropped", (json_int_t)dropped,
 			"port_flow_hits", (json_int_t)d.port_flow_hits,
 			"emc_hits", (json_int_t)d.emc_hits, "classifier_hits", (json_int_t)d.cls_hits,
-			"misses", (json_int_t)d.cls_misses, "busy_cycles", (json_int_t)d.busy_cycles,
+			"misses", (json_int_t)d.cls_misses, "recirculations", (json_int_t)d.recirculations,
+			"busy_cycles", (json_int_t)d.busy_cycles,
 			"idle_cycles", (json_int_t)d.idle_cycles, "iterations", (json_int_t)d.iterations,
 			"cycles_per_packet", d.rx_packets ? (double)d.busy_cycles / (double)d.rx_packets : 0.0,
 			"emc_hit_ratio", lookups ? (double)d.emc_hits / (double)lookups : 0.0,

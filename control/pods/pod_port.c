@@ -3,6 +3,7 @@
 #include "core/events.h"
 #include "errorf.h"
 #include "l2/fdb_ctl.h"
+#include "flows/flow_build.h"
 #include "flows/flow_table.h"
 #include "log.h"
 #include "netaddr.h"
@@ -150,104 +151,187 @@ static void mac_undo(void *arg)
 	free(u);
 }
 
+// The flows of one pod's port, built as data.
+struct pod_flows {
+	struct flow_spec specs[8 * POD_MAX_IPS + 16];
+	unsigned n;
+	uint64_t cookie;
+	uint16_t port;
+	uint8_t mac[6];
+	int err;
+};
+
+// A new flow of the pod's port: its cookie, its in_port and, with
+// 'from_mac', its source MAC.
+static struct flow_spec *pod_flow(struct pod_flows *pf, int32_t prio, bool from_mac)
+{
+	struct flow_spec *sp = &pf->specs[pf->n++];
+	int ret;
+
+	flow_spec_init(sp, 0, prio, pf->cookie);
+	ret = flow_match_u64(sp, MF_IN_PORT, pf->port, 0);
+	if (ret == 0 && from_mac)
+		ret = flow_match_mac(sp, MF_DL_SRC, pf->mac);
+	if (ret < 0)
+		pf->err = ret;
+	return sp;
+}
+
+static void pod_check(struct pod_flows *pf, int ret)
+{
+	if (ret < 0)
+		pf->err = ret;
+}
+
+static void allow(struct pod_flows *pf, struct flow_spec *sp)
+{
+	pod_check(pf, flow_action_normal(sp));
+}
+
+// Neighbour discovery from 'src': a solicitation (135) naming 'll' as its
+// source link-layer address, or an advertisement (136) for 'target' naming
+// 'll' as its target link-layer address.
+static void nd_allow(struct pod_flows *pf, uint8_t type, const uint8_t *src,
+	const uint8_t *target, const uint8_t *ll)
+{
+	struct flow_spec *sp = pod_flow(pf, POD_PRIO_ND_ALLOW, true);
+
+	pod_check(pf, flow_match_proto(sp, 0x86dd, 58));
+	pod_check(pf, flow_match_u64(sp, MF_ICMPV6_TYPE, type, 0));
+	pod_check(pf, flow_match_ipv6(sp, MF_IPV6_SRC, src, 128));
+	if (target != NULL)
+		pod_check(pf, flow_match_ipv6(sp, MF_ND_TARGET, target, 128));
+	pod_check(pf, flow_match_mac(sp, type == 135 ? MF_ND_SLL : MF_ND_TLL, ll));
+	allow(pf, sp);
+}
+
+// The link-local address a MAC makes (EUI-64).
+static void eui64_link_local(const uint8_t *m, uint8_t *a)
+{
+	static const uint8_t prefix[8] = {0xfe, 0x80};
+
+	memcpy(a, prefix, 8);
+	a[8] = m[0] ^ 2;
+	a[9] = m[1];
+	a[10] = m[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	a[13] = m[3];
+	a[14] = m[4];
+	a[15] = m[5];
+}
+
+static void security_flows(struct pod_flows *pf, const json_t *ips)
+{
+	static const uint8_t none[6], any6[16];
+	// IPv6 sources a pod may use: its own addresses and the link-local
+	// address its MAC makes (EUI-64, as Open vSwitch's OVN allows;
+	// pswitch-cni sets kernel pods to make it so). Every IPv6 interface
+	// has one, and neighbour discovery and router solicitation come from
+	// it; any other link-local source could be another pod's. The
+	// link-local one is the last.
+	uint8_t v6[POD_MAX_IPS + 1][16];
+	unsigned n_v6 = 0;
+	const json_t *ip;
+	struct flow_spec *sp;
+	char addr[64];
+	size_t i;
+	bool v4;
+
+	json_array_foreach(ips, i, ip) {
+		struct in_addr a4;
+
+		parse_ip(json_string_value(ip), addr, sizeof(addr), &v4);
+		if (!v4) {
+			inet_pton(AF_INET6, addr, v6[n_v6++]);
+			continue;
+		}
+		inet_pton(AF_INET, addr, &a4);
+		sp = pod_flow(pf, POD_PRIO_ALLOW, true);
+		pod_check(pf, flow_match_proto(sp, 0x0800, -1));
+		pod_check(pf, flow_match_ipv4(sp, MF_NW_SRC, a4.s_addr, 32));
+		allow(pf, sp);
+		// ARP from its address naming its MAC
+		sp = pod_flow(pf, POD_PRIO_ALLOW, true);
+		pod_check(pf, flow_match_proto(sp, 0x0806, -1));
+		pod_check(pf, flow_match_ipv4(sp, MF_ARP_SPA, a4.s_addr, 32));
+		pod_check(pf, flow_match_mac(sp, MF_ARP_SHA, pf->mac));
+		allow(pf, sp);
+	}
+	eui64_link_local(pf->mac, v6[n_v6++]);
+	for (unsigned k = 0; k < n_v6; k++) {
+		sp = pod_flow(pf, POD_PRIO_ALLOW, true);
+		pod_check(pf, flow_match_proto(sp, 0x86dd, -1));
+		pod_check(pf, flow_match_ipv6(sp, MF_IPV6_SRC, v6[k], 128));
+		allow(pf, sp);
+		// solicitations from it and advertisements for it, naming the
+		// pod's MAC or none; an advertisement comes from the address it
+		// advertises or from the link-local one
+		for (int z = 0; z < 2; z++) {
+			const uint8_t *ll = z ? none : pf->mac;
+
+			nd_allow(pf, 135, v6[k], NULL, ll);
+			nd_allow(pf, 136, v6[k], v6[k], ll);
+			if (k != n_v6 - 1)
+				nd_allow(pf, 136, v6[n_v6 - 1], v6[k], ll);
+		}
+	}
+	// Before it has an address, a pod's duplicate address detection (a
+	// solicitation with no link-layer option) and the MLD report that goes
+	// with it come from ::.
+	sp = pod_flow(pf, POD_PRIO_ALLOW, true);
+	pod_check(pf, flow_match_proto(sp, 0x86dd, 58));
+	pod_check(pf, flow_match_ipv6(sp, MF_IPV6_SRC, any6, 128));
+	pod_check(pf, flow_match_u64(sp, MF_ICMPV6_TYPE, 143, 0));
+	allow(pf, sp);
+	nd_allow(pf, 135, any6, NULL, none);
+	// Any other neighbour discovery would poison neighbours' caches; a pod
+	// is no router (advertisements, redirects).
+	for (unsigned type = 134; type <= 137; type++) {
+		sp = pod_flow(pf, POD_PRIO_ND_DROP, false);
+		pod_check(pf, flow_match_proto(sp, 0x86dd, 58));
+		pod_check(pf, flow_match_u64(sp, MF_ICMPV6_TYPE, type, 0));
+	}
+	pod_flow(pf, POD_PRIO_DROP, false);
+}
+
 static int pod_port_attach(struct dp_txn *t, const struct psw_port *p, const json_t *opts,
 	char *err, size_t elen)
 {
 	struct mac_undo *undo = malloc(sizeof(*undo));
 	const char *mac = json_string_value(json_object_get(opts, "mac"));
-	const json_t *ip;
-	json_t *ips;
-	struct flow_spec specs[8 * POD_MAX_IPS + 16];
+	struct pod_flows *pf = calloc(1, sizeof(*pf));
+	bool security = true;
+	json_t *ips = NULL;
 	unsigned n = 0;
-	char text[1024], addr[64];
 	uint8_t m[6];
-	bool v4, security = true;
-	uint64_t cookie = POD_COOKIE(p->ofport);
-	size_t i;
 	int ret;
 
+	if (pf == NULL || undo == NULL) {
+		ret = psw_errorf(err, elen, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((ret = pod_port_check(opts, err, elen)) < 0)
-		return ret;
+		goto out;
 	psw_parse_mac(mac, m);
 	pod_security(opts, &security);
 	ips = pod_ips(opts);
-
-#define ADD_FLOW(...)                                                                      \
-	do {                                                                               \
-		snprintf(text, sizeof(text), __VA_ARGS__);                                 \
-		ret = flow_parse(text, FLOW_PARSE_ADD, port_resolve, &specs[n], err, elen); \
-		if (ret < 0)                                                               \
-			goto out;                                                          \
-		n++;                                                                       \
-	} while (0)
-
-	if (!security) {
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=normal",
-			(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport);
-	} else {
-		// IPv6 sources a pod may use: its own addresses and the link-local
-		// address its MAC makes (EUI-64, as Open vSwitch's OVN allows;
-		// pswitch-cni sets kernel pods to make it so). Every IPv6 interface
-		// has one, and neighbour discovery and router solicitation come from
-		// it; any other link-local source could be another pod's.
-		char v6[POD_MAX_IPS + 1][64];
-		unsigned n_v6 = 0;
-
-		json_array_foreach(ips, i, ip) {
-			parse_ip(json_string_value(ip), addr, sizeof(addr), &v4);
-			if (!v4) {
-				snprintf(v6[n_v6++], sizeof(v6[0]), "%s", addr);
-				continue;
-			}
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ip,nw_src=%s,actions=normal",
-				(unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac, addr);
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,arp,arp_spa=%s,arp_sha=%s,"
-				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
-				addr, mac);
-		}
-		snprintf(v6[n_v6++], sizeof(v6[0]), "fe80::%x:%x:%x:%x",
-			(unsigned)((m[0] ^ 2) << 8 | m[1]), (unsigned)(m[2] << 8 | 0xff),
-			(unsigned)(0xfe00 | m[3]), (unsigned)(m[4] << 8 | m[5]));
-		for (unsigned k = 0; k < n_v6; k++) {
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,ipv6,ipv6_src=%s,"
-				"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac,
-				v6[k]);
-			// neighbour solicitations from it and advertisements for it,
-			// naming the pod's MAC or none; an advertisement comes from
-			// the address it advertises or from the link-local one (the
-			// last in v6)
-			for (int z = 0; z < 2; z++) {
-				const char *ll = z ? "00:00:00:00:00:00" : mac;
-
-				ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
-					"ipv6_src=%s,nd_sll=%s,actions=normal", (unsigned long long)cookie,
-					POD_PRIO_ND_ALLOW, p->ofport, mac, v6[k], ll);
-				const char *na_src[2] = {v6[k], v6[n_v6 - 1]};
-
-				for (unsigned j = 0; j < (k == n_v6 - 1 ? 1u : 2u); j++)
-					ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,"
-						"icmpv6_type=136,ipv6_src=%s,nd_target=%s,nd_tll=%s,actions=normal",
-						(unsigned long long)cookie, POD_PRIO_ND_ALLOW, p->ofport, mac,
-						na_src[j], v6[k], ll);
-			}
-		}
-		// Before it has an address, a pod's duplicate address detection (a
-		// solicitation with no link-layer option) and the MLD report that
-		// goes with it come from ::.
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,ipv6_src=::,icmpv6_type=143,"
-			"actions=normal", (unsigned long long)cookie, POD_PRIO_ALLOW, p->ofport, mac);
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,dl_src=%s,icmp6,icmpv6_type=135,"
-			"ipv6_src=::,nd_sll=00:00:00:00:00:00,actions=normal", (unsigned long long)cookie,
-			POD_PRIO_ND_ALLOW, p->ofport, mac);
-		// Any other neighbour discovery would poison neighbours' caches; a
-		// pod is no router (advertisements, redirects).
-		for (int type = 134; type <= 137; type++)
-			ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,icmp6,icmpv6_type=%d,actions=drop",
-				(unsigned long long)cookie, POD_PRIO_ND_DROP, p->ofport, type);
-		ADD_FLOW("cookie=%#llx,priority=%d,in_port=%u,actions=drop",
-			(unsigned long long)cookie, POD_PRIO_DROP, p->ofport);
+	pf->cookie = POD_COOKIE(p->ofport);
+	pf->port = p->ofport;
+	memcpy(pf->mac, m, 6);
+	if (!security)
+		allow(pf, pod_flow(pf, POD_PRIO_ALLOW, false));
+	else
+		security_flows(pf, ips);
+	for (unsigned i = 0; pf->err == 0 && i < pf->n; i++)
+		pf->err = flow_spec_check(&pf->specs[i], err, elen);
+	if (pf->err < 0) {
+		// the pod's options were checked: a flow that does not build is ours
+		ret = psw_errorf(err, elen, pf->err, "cannot build the pod's flows: %s",
+			strerror(-pf->err));
+		goto out;
 	}
-#undef ADD_FLOW
+	n = pf->n;
 	if (undo == NULL) {
 		ret = psw_errorf(err, elen, -ENOMEM, "out of memory");
 		goto out;
@@ -272,13 +356,14 @@ static int pod_port_attach(struct dp_txn *t, const struct psw_port *p, const jso
 		goto out;
 	}
 	// joins the port's transaction: the port and its flows arrive together
-	ret = flow_table_add(specs, n, err, elen);
+	ret = flow_table_add(pf->specs, n, err, elen);
 	if (ret < 0)
 		goto out;
 	LOG_INFO(1, "pod port attached", KV_STR("port", p->name), KV_STR("mac", mac),
 		KV_INT("flows", n), KV_STR("port_security", security ? "on" : "off"));
 out:
 	free(undo);
+	free(pf);
 	json_decref(ips);
 	return ret;
 }

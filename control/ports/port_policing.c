@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ports/port_policing.h"
+#include "errorf.h"
 #include "policer.h"
 
 #include <errno.h>
@@ -48,9 +49,8 @@ static int opt_num(const json_t *opts, const char *key, long max, long *out, cha
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, elen, "option %s takes a number of 0 to %ld (%s)", key, max,
+	return psw_errorf(err, elen, -EINVAL, "option %s takes a number of 0 to %ld (%s)", key, max,
 		strstr(key, "rate") ? "kbit/s" : "kbit");
-	return -EINVAL;
 }
 
 static int read_limits(const json_t *opts, const char *dir, long *rate, long *burst, char *err,
@@ -64,10 +64,8 @@ static int read_limits(const json_t *opts, const char *dir, long *rate, long *bu
 	if ((ret = opt_num(opts, rk, MAX_RATE_KBPS, rate, err, elen)) < 0 ||
 	    (ret = opt_num(opts, bk, MAX_BURST_KB, burst, err, elen)) < 0)
 		return ret;
-	if (*burst != 0 && *rate == 0) {
-		snprintf(err, elen, "%s needs %s", bk, rk);
-		return -EINVAL;
-	}
+	if (*burst != 0 && *rate == 0)
+		return psw_errorf(err, elen, -EINVAL, "%s needs %s", bk, rk);
 	if (*rate != 0 && *burst == 0)
 		*burst = RTE_MAX(*rate / 10, (long)MIN_DEFAULT_BURST_KB);
 	*burst = RTE_MIN(*burst, MAX_BURST_KB);
@@ -139,8 +137,7 @@ int port_policing_apply(struct psw_port *p, const json_t *opts, struct dp_txn *t
 	if ((in_rate && in == NULL) || (eg_rate && eg == NULL)) {
 		rte_free(in);
 		rte_free(eg);
-		snprintf(err, elen, "out of memory");
-		return -ENOMEM;
+		return psw_errorf(err, elen, -ENOMEM, "out of memory");
 	}
 	rcu_assign_pointer(p->ingress_policer, in);
 	rcu_assign_pointer(p->egress_policer, eg);

@@ -116,8 +116,7 @@ static int vhost_port_start(struct psw_port *p, const char *path, bool client, c
 		;
 	if (slot == MAX_VHOST) {
 		pthread_mutex_unlock(&registry_lock);
-		snprintf(err, elen, "too many vhost-user ports");
-		return -ENOSPC;
+		return psw_errorf(err, elen, -ENOSPC, "too many vhost-user ports (%d)", MAX_VHOST);
 	}
 	snprintf(registry[slot].path, sizeof(registry[slot].path), "%s", path);
 	registry[slot].port = p;
@@ -125,15 +124,14 @@ static int vhost_port_start(struct psw_port *p, const char *path, bool client, c
 
 	ret = rte_vhost_driver_register(path, client ? RTE_VHOST_USER_CLIENT : 0);
 	if (ret < 0) {
-		snprintf(err, elen, "cannot create vhost-user socket '%s'", path);
+		ret = psw_errorf(err, elen, -EIO, "cannot create vhost-user socket '%s'", path);
 		goto out_unregistry;
 	}
 	if (rte_vhost_driver_disable_features(path, no_features) < 0 ||
 	    rte_vhost_driver_callback_register(path, &vhost_ops) < 0 ||
 	    rte_vhost_driver_start(path) < 0) {
-		snprintf(err, elen, "cannot start vhost-user socket '%s'", path);
+		ret = psw_errorf(err, elen, -EIO, "cannot start vhost-user socket '%s'", path);
 		rte_vhost_driver_unregister(path);
-		ret = -EIO;
 		goto out_unregistry;
 	}
 	return 0;

@@ -260,7 +260,7 @@ class Daemon(unittest.TestCase):
         r = subprocess.run([PSWITCHD, "--memory", "64", "--emc-entries", str(1 << 20), "--pmd-cores", "1",
                             "--control-core", "0"], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("1 PMD(s) with --emc-entries 1048576 need 144 MB, more than half of --memory 64",
+        self.assertIn("1 PMD(s) with --emc-entries 1048576 need 184 MB, more than half of --memory 64",
                       r.stderr)
 
     def test_log_formats(self):

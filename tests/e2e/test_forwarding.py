@@ -312,7 +312,7 @@ class IPv6Flows(SwitchTest):
         self.assertEqual([o["port"] for o in t["outputs"]], ["c"])
         r = self.sw.ctl("add-flow", "ip,ipv6_src=fd00::1,actions=drop", check=False)
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn("IPv6 addresses need ipv6", r.stderr)
+        self.assertIn("ipv6_src needs ipv6", r.stderr)
 
     def test_malformed_ipv6_frames(self):
         self.sw.ctl("add-flow", "in_port=a,actions=output:b")

@@ -55,6 +55,7 @@ static void make_flow(struct input *in, struct psw_flow *f)
 
 	f->priority = how & 7;
 	f->goto_table = how & 0x80 ? 1 : PSW_NO_TABLE;
+	f->recirc_table = PSW_NO_TABLE;
 	if (how & 0x08) {
 		// the shapes port flows come from: in_port alone, or nothing
 		memset(&f->mask, 0, sizeof(f->mask));

@@ -47,8 +47,12 @@ static void test_udp(void **state)
 	assert_int_equal(rte_be_to_cpu_16(k.tp_dst), 53);
 	assert_int_equal(k.dl_src[5], 1);
 	assert_int_equal(k.dl_dst[5], 2);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 4; i++)
 		assert_int_equal(k.pad[i], 0);
+	assert_int_equal(k.recirc, 0);
+	assert_int_equal(k.metadata, 0);
+	for (int i = 0; i < PSW_N_REGS; i++)
+		assert_int_equal(k.regs[i], 0);
 }
 
 // A jumbo frame in a chain of buffers: the headers parsed from the first

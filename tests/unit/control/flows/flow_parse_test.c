@@ -77,7 +77,12 @@ static void test_roundtrips(void **state)
 	roundtrip("icmp,icmp_type=8,actions=mod_dl_src:02:aa:bb:cc:dd:ee,set_field:02:11:22:33:44:55->dl_dst,output:1,output:2",
 		"priority=32768,icmp,icmp_type=8",
 		"mod_dl_src:02:aa:bb:cc:dd:ee,mod_dl_dst:02:11:22:33:44:55,output:pod1,output:pod2");
-	roundtrip("ip,nw_frag=later,actions=resubmit(,2)", "priority=32768,ip,nw_frag=later", "goto_table:2");
+	roundtrip("ip,nw_frag=later,actions=resubmit(,2)", "priority=32768,ip,nw_frag=later", "resubmit(,2)");
+	roundtrip("table=3,actions=resubmit(,0)", "priority=32768", "resubmit(,0)");
+	roundtrip("reg0=5,reg7=0x10/0xf0,metadata=0x1/0x1,actions=set_field:7->reg1,load:3->reg2[4..5],"
+		"write_metadata:0x8/0xff,goto_table:1", "priority=32768,metadata=0x1/0x1,reg0=5,reg7=0x10/0xf0",
+		"set_field:7->reg1,set_field:0x30/0x30->reg2,set_field:0x8/0xff->metadata,goto_table:1");
+	roundtrip("ip,ip,tcp,tp_dst=80,tp_dst=80,actions=drop", "priority=32768,tcp,tp_dst=80", "drop");
 	roundtrip("dl_type=0x88cc,priority=0,actions=", "priority=0,dl_type=0x88cc", "drop");
 	roundtrip("sctp,tp_dst=36412,actions=output:pod2", "priority=32768,sctp,tp_dst=36412", NULL);
 	roundtrip("in_port=pod1,arp,arp_spa=10.1.0.5,arp_op=1,actions=normal",
@@ -121,8 +126,8 @@ static void test_errors(void **state)
 	(void)state;
 	refused("in_port=pod9,actions=drop", "unknown port 'pod9'");
 	refused("in_port=pod1", "needs actions");
-	refused("nw_dst=10.0.0.1,actions=drop", "need ip");
-	refused("ip,tp_dst=80,actions=drop", "L4 ports need");
+	refused("nw_dst=10.0.0.1,actions=drop", "nw_dst needs ip");
+	refused("ip,tp_dst=80,actions=drop", "tp_dst needs tcp, udp, sctp or icmp");
 	refused("udp,tcp_flags=+syn,actions=drop", "tcp_flags needs tcp");
 	refused("tcp,tcp_flags=+syx,actions=drop", "bad tcp_flags");
 	refused("dl_src=02:00:00:00:00,actions=drop", "bad MAC");
@@ -138,23 +143,46 @@ static void test_errors(void **state)
 	refused("dl_vlan=4096,actions=drop", "dl_vlan must be");
 	refused("actions=mod_vlan_vid:5000", "VLAN id");
 	refused("actions=push_vlan:0x0800", "push_vlan takes");
-	refused("tp_dst=80,actions=drop", "L4 ports need");
+	refused("tp_dst=80,actions=drop", "tp_dst needs tcp");
 	refused("actions=output:1,,output:2", "empty action");
-	refused("arp_spa=10.0.0.1,actions=drop", "ARP fields need arp");
+	refused("arp_spa=10.0.0.1,actions=drop", "arp_spa needs arp");
 	refused("arp,arp_op=0,actions=drop", "arp_op must be");
 	refused("arp,nw_frag=yes,actions=drop", "nw_frag needs ip");
-	refused("ipv6_src=2001:db8::1,actions=drop", "IPv6 addresses need ipv6");
-	refused("ip,ipv6_dst=2001:db8::1,actions=drop", "IPv6 addresses need ipv6");
+	refused("ipv6_src=2001:db8::1,actions=drop", "ipv6_src needs ipv6");
+	refused("ip,ipv6_dst=2001:db8::1,actions=drop", "ipv6_dst needs ipv6");
 	refused("ipv6,nw_src=10.0.0.1,actions=drop", "use ipv6_src");
 	refused("ipv6,ipv6_src=2001:db8::g,actions=drop", "bad IPv6");
 	refused("ipv6,ipv6_src=2001:db8::/129,actions=drop", "bad IPv6");
-	refused("ipv6,tp_dst=80,actions=drop", "L4 ports need");
+	refused("ipv6,tp_dst=80,actions=drop", "tp_dst needs");
 	refused("udp6,tcp_flags=+syn,actions=drop", "tcp_flags needs tcp");
 	refused("icmp6,nd_target=fd00::1,actions=drop", "nd_target needs icmp6");
 	refused("icmp6,icmpv6_type=128,nd_target=fd00::1,actions=drop", "nd_target needs icmp6");
-	refused("icmp6,icmpv6_type=136,nd_sll=02:00:00:00:00:01,actions=drop", "nd_sll needs icmpv6_type=135");
-	refused("icmp6,icmpv6_type=135,nd_tll=02:00:00:00:00:01,actions=drop", "nd_tll needs icmpv6_type=136");
-	refused("ip,arp_sha=02:00:00:00:00:01,actions=drop", "arp_sha and arp_tha need arp");
+	refused("icmp6,icmpv6_type=136,nd_sll=02:00:00:00:00:01,actions=drop", "nd_sll needs icmp6 with icmpv6_type=135");
+	refused("icmp6,icmpv6_type=135,nd_tll=02:00:00:00:00:01,actions=drop", "nd_tll needs icmp6 with icmpv6_type=136");
+	refused("ip,arp_sha=02:00:00:00:00:01,actions=drop", "arp_sha needs arp");
+	// values that can never match, and contradictions, name their field
+	refused("icmp,icmp_type=256,actions=drop", "icmp_type must be 0 to 255, not '256'");
+	refused("icmp,icmp_code=300,actions=drop", "icmp_code must be 0 to 255");
+	refused("icmp6,icmpv6_type=999,actions=drop", "icmpv6_type must be 0 to 255");
+	refused("tcp,icmp_type=8,actions=drop", "icmp_type needs icmp");
+	refused("ip,ipv6,actions=drop", "'ipv6' contradicts");
+	refused("tcp,udp,actions=drop", "'udp' contradicts");
+	refused("ip,dl_type=0x86dd,actions=drop", "dl_type=0x86dd contradicts");
+	refused("table=0,table=1,actions=drop", "table=1 contradicts");
+	refused("priority=5,priority=6,actions=drop", "priority=6 contradicts");
+	refused("tcp,tp_dst=80,tp_dst=81,actions=drop", "tp_dst=81 contradicts");
+	refused("tcp,tcp_flags=+syn+syn-syn,actions=drop", "syn is both set and clear");
+	refused("tcp,tp_dst=80/0x1ffff,actions=drop", "tp_dst mask '0x1ffff'");
+	refused("tcp,tp_dst=70000,actions=drop", "tp_dst must be 0 to 65535, not '70000'");
+	refused("ip,nw_dst=10.0.0.0/33,actions=drop", "prefix length '33' in nw_dst");
+	refused("ip,nw_dst=10.0.0.300/8,actions=drop", "address '10.0.0.300' in nw_dst");
+	refused("in_port=1/1,actions=drop", "unknown port '1/1'");
+	refused("reg0=0x100000000,actions=drop", "reg0 must be 0 to 4294967295");
+	refused("actions=set_field:5->nw_src", "set_field cannot set 'nw_src'");
+	refused("actions=load:0x10000->reg0[0..15]", "does not fit reg0[0..15]");
+	refused("actions=load:1->reg0[8..40]", "bad bit range");
+	refused("actions=resubmit(,1),output:1", "resubmit must be the last");
+	refused("actions=resubmit(,300)", "bad table '300' in resubmit");
 }
 
 static void test_filter(void **state)

@@ -28,6 +28,7 @@ static struct psw_flow *mk(const char *text)
 	f->mask = s.mask;
 	f->priority = s.priority;
 	f->goto_table = PSW_NO_TABLE;
+	f->recirc_table = PSW_NO_TABLE;
 	return f;
 }
 
