@@ -94,12 +94,20 @@ int state_lock(const struct cni_conf *conf, bool exclusive, struct cni_error *e)
 	return 0; // released when the process exits
 }
 
+// Written to a temporary name created afresh (a symlink planted there is
+// removed, never followed), then renamed over the record.
 int state_write(const struct attachment *at, json_t *record, struct cni_error *e)
 {
 	char tmp[sizeof(at->record) + 8];
+	int fd, ret;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", at->record);
-	if (json_dump_file(record, tmp, JSON_INDENT(2)) < 0 || rename(tmp, at->record) < 0) {
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cni_fail(e, CNI_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+	ret = json_dumpfd(record, fd, JSON_INDENT(2));
+	if (close(fd) < 0 || ret < 0 || rename(tmp, at->record) < 0) {
 		unlink(tmp);
 		return cni_fail(e, CNI_ERR_IO, "cannot write %s: %s", at->record, strerror(errno));
 	}

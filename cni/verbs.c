@@ -17,23 +17,31 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static int open_netns(const char *path, struct cni_error *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), type;
 
 	if (fd < 0)
 		return cni_fail(e, errno == ENOENT ? CNI_ERR_UNKNOWN_CONTAINER : CNI_ERR_IO,
 			"cannot open the pod's network namespace %s: %s", path, strerror(errno));
-	// a path that is not a namespace would make setns fail later, after the
-	// veth exists; refuse it now
-	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && st.st_ino == 0)) {
+	// Anything but a network namespace (a file, a directory, another kind
+	// of namespace) is refused before anything is done: the kernel says
+	// what a namespace file is (NS_GET_NSTYPE; ENOTTY for other files).
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type != CLONE_NEWNET) {
+		int err = errno;
+
 		close(fd);
-		return cni_fail(e, CNI_ERR_UNKNOWN_CONTAINER, "%s is not a network namespace", path);
+		return cni_fail(e, CNI_ERR_INVALID_ENV, "CNI_NETNS %s is not a network namespace%s%s",
+			path, type >= 0 ? " (a namespace of another kind)" : err == ENOTTY ? "" : ": ",
+			type < 0 && err != ENOTTY ? strerror(err) : "");
 	}
 	return fd;
 }

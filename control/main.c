@@ -7,6 +7,7 @@
 #include "core/state_file.h"
 #include "config.h"
 #include "l2/fdb_ctl.h"
+#include "flows/flow_save.h"
 #include "flows/flow_table.h"
 #include "flows/trace.h"
 #include "log.h"
@@ -148,7 +149,8 @@ static int start_state(const struct psw_config *cfg, struct rte_mempool *pool, c
 	struct port_ctl_config pc = {.pool = pool, .run_dir = cfg->run_dir,
 		.control_socket = cfg->control_socket,
 		.socket_dirs = (const char *const *)cfg->socket_dirs,
-		.n_socket_dirs = cfg->n_socket_dirs};
+		.n_socket_dirs = cfg->n_socket_dirs, .n_pmds = cfg->n_pmd_cores,
+		.pmd_cores = cfg->pmd_cores};
 	int ret;
 
 	dp_parts_init(&part_free, NULL, NULL, fdb_table());
@@ -219,11 +221,18 @@ int main(int argc, char **argv)
 			KV_UINT("window_s", cfg.load_interval_s * PMD_LOAD_INTERVALS));
 	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool, cfg.emc_entries) < 0)
 		goto out_eal;
-	if (api_server_start(cfg.control_socket, &cfg.ctl_limits) < 0)
+	if (api_server_start(cfg.control_socket, &cfg.ctl_limits) < 0 || flow_save_init() < 0)
 		goto out_pmds;
 	pending_del_init(cfg.control_socket);
-	if (cfg.restore)
+	// flows first, so that a restored port's first frames meet them; each
+	// port brings its MAC entries in its own transaction
+	if (cfg.restore) {
+		if (flow_restore() < 0)
+			goto out_api;
+		fdb_restore_begin();
 		port_restore();
+		fdb_restore_end();
+	}
 	pending_del_run();
 	if (config_apply(&cfg, err, sizeof(err)) < 0) {
 		LOG_ERR("cannot apply the configuration", KV_STR("err", err));
@@ -244,6 +253,8 @@ out_api_ok:
 	for (unsigned i = 0; i < 3; i++)
 		loop_timer_free(timers[i]);
 	api_server_stop();
+	flow_save_fini();
+	fdb_save_freeze();
 	pmd_ctl_stop();
 	trace_fini();
 	port_ctl_fini();

@@ -23,6 +23,7 @@ struct fdb_entry {
 	struct fdb_key key;
 	uint16_t ofport;
 	bool is_static;
+	bool owned;                   // control: a port's own (a pod's), not saved
 	volatile uint32_t last_seen;  // seconds, written by PMDs
 	struct rcu_head rcu;
 	int32_t pos;                  // key position in the hash

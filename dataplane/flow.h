@@ -41,15 +41,20 @@ enum psw_action_type {
 	PSW_ACT_COUNT_,
 };
 
+// No hidden padding: actions compare and copy as bytes.
 struct psw_action {
 	uint8_t type;
 	uint8_t table;
 	uint8_t word;   // SET_FIELD: the key word
+	uint8_t pad;
 	uint16_t port;
 	uint16_t value; // vid, pcp or tpid (host order)
 	uint8_t mac[6];
+	uint8_t pad2[2];
 	uint64_t set_value, set_mask; // SET_FIELD, in the key word's layout
 };
+
+_Static_assert(sizeof(struct psw_action) == 32, "an action has no hidden padding");
 
 // Thread-safety: one slot per PMD, written only by that PMD, read (racily, as
 // plain 64-bit loads) by the control thread to report.

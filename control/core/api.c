@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "core/api.h"
+#include "errorf.h"
 #include "log.h"
 
 #include <psw/commands.h>
@@ -133,6 +134,23 @@ static int check_fields(const struct api_command *cmd, const json_t *req, struct
 			api_fail(rep, -EINVAL, "'%s' needs field '%s'", cmd->name, p->key);
 			return rep->status;
 		}
+	}
+	return 0;
+}
+
+int api_check(const json_t *req, char *err, size_t elen)
+{
+	const char *name = api_str(req, PSW_KEY_COMMAND);
+	struct api_reply rep = {.status = 0, .err = ""};
+	const struct api_command *cmd = commands;
+
+	while (name != NULL && cmd != NULL && strcmp(cmd->name, name) != 0)
+		cmd = cmd->next;
+	if (name == NULL || cmd == NULL)
+		return psw_errorf(err, elen, -EINVAL, "no such command");
+	if (check_fields(cmd, req, &rep) < 0) {
+		snprintf(err, elen, "%s", rep.err);
+		return rep.status;
 	}
 	return 0;
 }

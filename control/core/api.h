@@ -88,5 +88,9 @@ bool api_bool(const json_t *req, const char *key);
 // '*exit_after' says the daemon stops once this reply is sent.
 json_t *api_dispatch(json_t *req, struct api_stream *stream, bool *exit_after);
 
+// Checks 'req' as api_dispatch does, without running any handler: 0 when
+// one would run, else -errno with the sentence in 'err'.
+int api_check(const json_t *req, char *err, size_t elen);
+
 // The registered commands' names, in registration order (for tests).
 const struct api_command *api_commands(void);

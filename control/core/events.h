@@ -12,6 +12,10 @@
 #include <stddef.h>
 
 enum psw_event {
+	// A port's options before anything is made: 'obj' is the json_t object
+	// of its options (a copy, which subscribers may normalize), 't' NULL.
+	// A subscriber that refuses them says why.
+	PSW_EV_PORT_OPTIONS,
 	// A port is being added: 'obj' is its struct psw_port, staged in the
 	// port table of the transaction.
 	PSW_EV_PORT_ADDED,

@@ -2,6 +2,7 @@
 #include "flows/flow_table.h"
 #include "classifier.h"
 #include "errorf.h"
+#include "flows/flow_save.h"
 #include "log.h"
 #include "pmd.h"
 #include "pmds/pmd_ctl.h"
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +22,9 @@ struct flow_list {
 	const struct psw_flow **flows;
 	uint32_t n;
 };
+
+// Frees of this many flows and more give memory back to the system.
+#define TRIM_AFTER_FLOWS 4096
 
 // The tables as published.
 static struct flow_list tables[PSW_MAX_TABLES];
@@ -70,6 +75,8 @@ static int ptrs_reserve(struct flow_ptrs *l, uint32_t more)
 
 static void ptrs_append(struct flow_ptrs *l, const struct psw_flow *const *f, uint32_t n)
 {
+	if (n == 0)
+		return;
 	memcpy(&l->f[l->n], f, n * sizeof(*f));
 	l->n += n;
 }
@@ -293,8 +300,13 @@ static void stage_committed(void *arg)
 	}
 	for (uint32_t i = 0; i < stage.garbage.n; i++)
 		flow_free(stage.garbage.f[i]);
+	// large tables gone: malloc keeps what they held unless told, and the
+	// process would grow with every churn of flows
+	if (stage.garbage.n >= TRIM_AFTER_FLOWS)
+		malloc_trim(0);
 	n_flows_total = stage.n_flows;
 	stage_reset();
+	flow_save_changed();
 }
 
 static void stage_aborted(void *arg)
@@ -833,6 +845,8 @@ const struct psw_flow *flow_dump_next(struct flow_dump *d)
 
 void flow_dump_end(struct flow_dump *d)
 {
+	unsigned n;
+
 	if (d == NULL)
 		return;
 	free(d->flows);
@@ -840,12 +854,16 @@ void flow_dump_end(struct flow_dump *d)
 	if (--dump_pins > 0)
 		return;
 	// no dump holds a flow now: what was freed meanwhile goes
+	n = 0;
 	while (deferred != NULL) {
 		struct psw_flow *f = deferred;
 
 		deferred = f->dump_next;
 		flow_free(f);
+		n++;
 	}
+	if (n >= TRIM_AFTER_FLOWS)
+		malloc_trim(0);
 }
 
 unsigned flow_table_count(void)

@@ -4,6 +4,7 @@
 #include "core/api.h"
 #include "errorf.h"
 #include "core/events.h"
+#include "core/state_file.h"
 #include "log.h"
 #include "netaddr.h"
 #include "ports/port_ctl.h"
@@ -20,6 +21,8 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
+
+static void save_after(void *arg);
 
 // The table the PMDs read (dataplane/fdb.h); this file is its only writer.
 static struct psw_mac_table macs = {.version = 1};
@@ -137,7 +140,8 @@ void fdb_fini(void)
 
 // Adds or moves one entry. A move replaces the entry object so that PMDs
 // never see a half-written one.
-static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, struct fdb_entry **old_out)
+static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, bool owned,
+	struct fdb_entry **old_out)
 {
 	struct fdb_entry *e = calloc(1, sizeof(*e)), *old = NULL;
 	void *data;
@@ -148,6 +152,7 @@ static int fdb_set(const struct fdb_key *k, uint16_t ofport, bool is_static, str
 	e->key = *k;
 	e->ofport = ofport;
 	e->is_static = is_static;
+	e->owned = owned;
 	e->last_seen = now_sec();
 	if (rte_hash_lookup_data(macs.hash, k, &data) >= 0)
 		old = data;
@@ -182,7 +187,7 @@ unsigned fdb_drain_learn(void)
 				continue;
 			fdb_moves++;
 		}
-		if (fdb_set(&msgs[i].key, msgs[i].ofport, false, &olds[n_old]) < 0) {
+		if (fdb_set(&msgs[i].key, msgs[i].ofport, false, false, &olds[n_old]) < 0) {
 			fdb_full++;
 			continue;
 		}
@@ -230,6 +235,8 @@ static int on_port_removed(enum psw_event ev, void *obj, struct dp_txn *t, char 
 	(void)err;
 	(void)elen;
 	fdb_flush_port(p->ofport, t);
+	if (txn_after_commit(t, save_after, NULL) < 0)
+		fdb_save();
 	return 0;
 }
 
@@ -245,7 +252,8 @@ void fdb_flush(bool all)
 	delete_where(flushable, &all, NULL);
 }
 
-int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *err, size_t elen)
+int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, bool owned, char *err,
+	size_t elen)
 {
 	struct fdb_entry *old = NULL;
 	struct fdb_key k = {.vlan = vlan};
@@ -256,7 +264,7 @@ int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *e
 	if (vlan > 4095)
 		return psw_errorf(err, elen, -EINVAL, "VLAN %u is out of range", vlan);
 	memcpy(k.mac, mac, 6);
-	ret = fdb_set(&k, ofport, true, &old);
+	ret = fdb_set(&k, ofport, true, owned, &old);
 	if (ret < 0)
 		return psw_errorf(err, elen, ret, "MAC table is full");
 	if (old != NULL) {
@@ -320,6 +328,149 @@ json_t *fdb_show(void)
 		"table_full", (json_int_t)fdb_full);
 }
 
+// Static entries across restarts: RUN_DIR/fdb.json, written after each
+// change of them. Those a port owns (a pod's) come back with it.
+#define FDB_FILE "fdb.json"
+
+static json_t *pending;    // saved entries whose ports are not back yet
+static bool restoring, frozen;
+
+void fdb_save_freeze(void)
+{
+	frozen = true;
+}
+
+static void mac_text(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+void fdb_save(void)
+{
+	json_t *arr = json_array();
+	uint32_t iter = 0;
+	const void *key;
+	void *data;
+
+	if (restoring || frozen || arr == NULL || macs.hash == NULL) {
+		json_decref(arr);
+		return;
+	}
+	while (rte_hash_iterate(macs.hash, &key, &data, &iter) >= 0) {
+		const struct fdb_entry *e = data;
+		const char *port = port_name_of(e->ofport);
+		char mac[18];
+
+		if (!e->is_static || e->owned || port == NULL)
+			continue;
+		mac_text(e->key.mac, mac, sizeof(mac));
+		json_array_append_new(arr, json_pack("{s:s,s:i,s:s,s:i}", "mac", mac, "vlan",
+			e->key.vlan, "port", port, "ofport", e->ofport));
+	}
+	state_write(FDB_FILE, arr);
+	json_decref(arr);
+}
+
+// After a port's entries went with it.
+static void save_after(void *arg)
+{
+	(void)arg;
+	fdb_save();
+}
+
+void fdb_restore_begin(void)
+{
+	bool absent;
+	json_t *arr = state_read(FDB_FILE, &absent), *e;
+	size_t i;
+
+	if (arr != NULL && !json_is_array(arr)) {
+		state_keep_aside(FDB_FILE, "it holds no list of entries");
+		json_decref(arr);
+		arr = NULL;
+	}
+	json_array_foreach(arr, i, e) {
+		uint8_t m[6];
+		json_t *v = json_object_get(e, "vlan"), *o = json_object_get(e, "ofport");
+
+		if (!json_is_object(e) || psw_parse_mac(json_string_value(json_object_get(e, "mac")), m) < 0 ||
+		    !json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 4095 ||
+		    !json_is_integer(o) || !json_is_string(json_object_get(e, "port"))) {
+			state_keep_aside(FDB_FILE, "an entry is not a MAC, VLAN and port");
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+	}
+	pending = arr;
+	restoring = pending != NULL;
+}
+
+// A port that comes back gets its saved entries, in its transaction.
+static void mac_take_back(void *arg)
+{
+	struct fdb_key *k = arg;
+
+	fdb_del(k->mac, k->vlan);
+	free(k);
+}
+
+static int on_port_added(enum psw_event ev, void *obj, struct dp_txn *t, char *err, size_t elen)
+{
+	const struct psw_port *p = obj;
+	json_t *e;
+	size_t i;
+
+	(void)ev;
+	json_array_foreach(pending, i, e) {
+		struct fdb_key *undo;
+		uint8_t m[6];
+		int ret;
+
+		if (json_integer_value(json_object_get(e, "ofport")) != p->ofport ||
+		    strcmp(json_string_value(json_object_get(e, "port")), p->name) != 0)
+			continue;
+		psw_parse_mac(json_string_value(json_object_get(e, "mac")), m);
+		undo = malloc(sizeof(*undo));
+		if (undo == NULL)
+			return psw_errorf(err, elen, -ENOMEM, "out of memory");
+		memcpy(undo->mac, m, 6);
+		undo->vlan = (uint16_t)json_integer_value(json_object_get(e, "vlan"));
+		ret = fdb_add_static(m, undo->vlan, p->ofport, false, err, elen);
+		if (ret < 0 || txn_on_abort(t, mac_take_back, undo) < 0) {
+			if (ret == 0)
+				fdb_del(m, undo->vlan);
+			free(undo);
+			return ret < 0 ? ret : psw_errorf(err, elen, -ENOMEM, "out of memory");
+		}
+		if (txn_after_commit(t, free, undo) < 0)
+			return psw_errorf(err, elen, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+EVENT_SUBSCRIBE(PSW_EV_PORT_ADDED, on_port_added)
+
+void fdb_restore_end(void)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(pending, i, e) {
+		uint8_t m[6];
+
+		psw_parse_mac(json_string_value(json_object_get(e, "mac")), m);
+		if (fdb_lookup(&macs, m, (uint16_t)json_integer_value(json_object_get(e, "vlan"))) == NULL)
+			LOG_WARN("saved MAC entry not restored: its port did not come back",
+				KV_STR("mac", json_string_value(json_object_get(e, "mac"))),
+				KV_STR("port", json_string_value(json_object_get(e, "port"))));
+	}
+	json_decref(pending);
+	pending = NULL;
+	restoring = false;
+	fdb_save();
+}
+
 static json_t *h_fdb_show(json_t *req, struct api_reply *rep)
 {
 	(void)req;
@@ -335,13 +486,17 @@ static json_t *h_fdb_add(json_t *req, struct api_reply *rep)
 	const char *port = api_str(req, PSW_KEY_PORT);
 	uint16_t ofport = port_resolve(port);
 	uint8_t mac[6];
+	int ret;
 
 	if (psw_parse_mac(api_str(req, PSW_KEY_MAC), mac) < 0)
 		return api_fail(rep, -EINVAL, "bad MAC address '%s'", api_str(req, PSW_KEY_MAC));
 	if (ofport == PSW_PORT_NONE)
 		return api_fail(rep, -ENOENT, "no port '%s'", port);
-	return api_status(rep, fdb_add_static(mac, (uint16_t)api_int(req, PSW_KEY_VLAN, 0), ofport,
-		rep->err, sizeof(rep->err)));
+	ret = fdb_add_static(mac, (uint16_t)api_int(req, PSW_KEY_VLAN, 0), ofport, false, rep->err,
+		sizeof(rep->err));
+	if (ret == 0)
+		fdb_save();
+	return api_status(rep, ret);
 }
 
 static const struct api_param fdb_add_params[] = {
@@ -361,6 +516,7 @@ static json_t *h_fdb_del(json_t *req, struct api_reply *rep)
 		return api_fail(rep, -EINVAL, "bad MAC address '%s'", api_str(req, PSW_KEY_MAC));
 	if (fdb_del(mac, (uint16_t)api_int(req, PSW_KEY_VLAN, 0)) < 0)
 		return api_fail(rep, -ENOENT, "no such MAC table entry");
+	fdb_save();
 	return json_object();
 }
 
@@ -376,6 +532,7 @@ static json_t *h_fdb_flush(json_t *req, struct api_reply *rep)
 {
 	(void)rep;
 	fdb_flush(api_bool(req, PSW_KEY_ALL));
+	fdb_save();
 	return json_object();
 }
 

@@ -27,8 +27,21 @@ void fdb_flush_port(uint16_t ofport, struct dp_txn *t);
 // Removes every learned entry (and static ones too when 'all').
 void fdb_flush(bool all);
 
-int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, char *err, size_t elen);
+// A static entry: the operator's (saved across restarts), or one a port
+// owns ('owned': a pod's, which comes back with its port).
+int fdb_add_static(const uint8_t mac[6], uint16_t vlan, uint16_t ofport, bool owned, char *err,
+	size_t elen);
 int fdb_del(const uint8_t mac[6], uint16_t vlan);
 
 json_t *fdb_show(void);
+
+// The operator's static entries across restarts: saved after each change;
+// at start, read before the ports come back (each port gets its entries
+// in its own transaction), then the rest reported.
+void fdb_save(void);
+void fdb_restore_begin(void);
+void fdb_restore_end(void);
+// From now on nothing is saved (pswitchd stops: its ports go, their
+// entries stay saved).
+void fdb_save_freeze(void);
 void fdb_set_age(unsigned seconds);

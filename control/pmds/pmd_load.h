@@ -7,18 +7,12 @@
 // a queue did an hour ago weighs nothing now. Control thread only.
 #pragma once
 
+#include "core/load_window.h"
 #include "port.h"
 
 #include <stdint.h>
 
-#define PMD_LOAD_INTERVALS 6
-
-// One counter's window: its growth in each interval, and its value when the
-// last interval closed.
-struct load_window {
-	uint64_t sample[PMD_LOAD_INTERVALS];
-	uint64_t last;
-};
+#define PMD_LOAD_INTERVALS LOAD_INTERVALS
 
 // Closes the interval under way.
 void pmd_load_sample(void);

@@ -4,6 +4,7 @@
 #include "errorf.h"
 #include "l2/fdb_ctl.h"
 #include "flows/flow_build.h"
+#include "flows/flow_save.h"
 #include "flows/flow_table.h"
 #include "log.h"
 #include "netaddr.h"
@@ -340,7 +341,7 @@ static int pod_port_attach(struct dp_txn *t, const struct psw_port *p, const jso
 	// at once, and taken back if the transaction is given up
 	memcpy(undo->mac, m, 6);
 	undo->vlan = p->vlan_tag;
-	ret = fdb_add_static(m, p->vlan_tag, p->ofport, err, elen);
+	ret = fdb_add_static(m, p->vlan_tag, p->ofport, true, err, elen);
 	if (ret < 0)
 		goto out;
 	if (txn_on_abort(t, mac_undo, undo) < 0) {
@@ -398,5 +399,28 @@ static int on_port_removed(enum psw_event ev, void *obj, struct dp_txn *t, char 
 	return 0;
 }
 
+// A pod's options (mac, ips, port_security) are checked before the port is
+// made, and kept as lists and booleans.
+static int on_port_options(enum psw_event ev, void *obj, struct dp_txn *t, char *err,
+	size_t elen)
+{
+	json_t *opts = obj;
+	int ret;
+
+	(void)ev;
+	(void)t;
+	ret = pod_port_check(opts, err, elen);
+	if (ret == 0)
+		pod_port_normalize(opts);
+	return ret;
+}
+
+EVENT_SUBSCRIBE(PSW_EV_PORT_OPTIONS, on_port_options)
 EVENT_SUBSCRIBE(PSW_EV_PORT_ADDED, on_port_added)
+
+// A pod's flows come back with its port: they are not saved.
+__attribute__((constructor)) static void pod_flows_not_saved(void)
+{
+	flow_save_exclude(POD_COOKIE_BASE, 0xffffff0000000000ULL);
+}
 EVENT_SUBSCRIBE(PSW_EV_PORT_REMOVED, on_port_removed)

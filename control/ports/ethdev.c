@@ -2,7 +2,6 @@
 // Ports on DPDK ethdevs: any device (dpdk, devargs=) and the tap pswitchd
 // creates (tap, iface=).
 #include "errorf.h"
-#include "pmds/pmd_ctl.h"
 #include "ports/port_ctl.h"
 #include "ports/port_kind.h"
 

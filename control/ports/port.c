@@ -4,8 +4,6 @@
 #include "core/events.h"
 #include "errorf.h"
 #include "log.h"
-#include "pmds/pmd_ctl.h"
-#include "pods/pod_port.h"
 #include "ports/afpacket_ctl.h"
 #include "ports/port_ctl.h"
 #include "ports/port_kind.h"
@@ -24,6 +22,8 @@
 
 static struct rte_mempool *pool;
 static char run_dir[PATH_MAX];
+static unsigned n_pmds = 1;
+static unsigned pmd_cores[PSW_MAX_PMDS];
 
 static const struct port_kind *const kinds[] = {
 	&port_kind_vhost, &port_kind_vhost_client, &port_kind_afpacket, &port_kind_tap,
@@ -40,8 +40,6 @@ const struct port_kind *port_kind_find(const char *type)
 
 void port_kind_set_txqs(struct psw_port *p, unsigned nb_txq)
 {
-	unsigned n_pmds = pmd_ctl_count() ? pmd_ctl_count() : 1;
-
 	p->nb_txq = (uint16_t)RTE_MIN(nb_txq, n_pmds);
 	p->tx_shared = p->nb_txq < n_pmds;
 	for (unsigned i = 0; i < PSW_MAX_RXQ; i++)
@@ -58,6 +56,16 @@ const char *port_ctl_run_dir(void)
 	return run_dir;
 }
 
+unsigned port_ctl_n_pmds(void)
+{
+	return n_pmds;
+}
+
+int port_ctl_pmd_core(int pmd)
+{
+	return pmd >= 0 && (unsigned)pmd < n_pmds ? (int)pmd_cores[pmd] : -1;
+}
+
 int port_ctl_init(const struct port_ctl_config *cfg, char *err, size_t elen)
 {
 	struct port_table *t = calloc(1, sizeof(*t));
@@ -68,6 +76,9 @@ int port_ctl_init(const struct port_ctl_config *cfg, char *err, size_t elen)
 		return psw_errorf(err, elen, -ENOMEM, "out of memory");
 	pool = cfg->pool;
 	snprintf(run_dir, sizeof(run_dir), "%s", cfg->run_dir);
+	n_pmds = cfg->n_pmds ? cfg->n_pmds : 1;
+	for (unsigned i = 0; i < cfg->n_pmds && i < PSW_MAX_PMDS; i++)
+		pmd_cores[i] = cfg->pmd_cores[i];
 	ret = socket_path_init(cfg->run_dir, cfg->control_socket, cfg->socket_dirs,
 		cfg->n_socket_dirs, err, elen);
 	if (ret == 0 && afpacket_pool_start() < 0)
@@ -162,7 +173,6 @@ static void port_free(struct psw_port *p)
 
 static struct psw_port *port_new(const char *name, uint16_t ofport, const struct port_kind *k)
 {
-	unsigned n_pmds = pmd_ctl_count() ? pmd_ctl_count() : 1;
 	struct psw_port *p = rte_zmalloc("psw_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
 	struct port_ctl *c = calloc(1, sizeof(*c));
 
@@ -198,8 +208,7 @@ static int check_options(const struct port_kind *k, const json_t *opts, long *qu
 	int ret;
 
 	if ((ret = check_option_names(k, opts, err, elen)) < 0 ||
-	    (ret = port_policing_check(opts, err, elen)) < 0 ||
-	    (ret = pod_port_check(opts, err, elen)) < 0)
+	    (ret = port_policing_check(opts, err, elen)) < 0)
 		return ret;
 	if ((ret = port_opt_int(opts, PSW_OPT_QUEUES, 1, PSW_MAX_RXQ, 1, queues, err, elen)) < 0 ||
 	    (ret = port_opt_int(opts, PSW_OPT_TAG, 0, 4095, 0, tag, err, elen)) < 0 ||
@@ -244,7 +253,12 @@ static int add(const char *name, const char *type, const json_t *opts, char *err
 		port_free(p);
 		return psw_errorf(err, elen, -ENOMEM, "out of memory");
 	}
-	pod_port_normalize(c->options);
+	// the options others own (a pod's) are theirs to check and normalize
+	ret = event_publish(PSW_EV_PORT_OPTIONS, c->options, NULL, err, elen);
+	if (ret < 0) {
+		port_free(p);
+		return ret;
+	}
 	p->vlan_mode = tag ? PSW_VLAN_ACCESS : PSW_VLAN_TRUNK;
 	p->vlan_tag = (uint16_t)tag;
 	ret = port_policing_apply(p, opts, NULL, err, elen);

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "core/publish.h"
-#include "pmds/pmd_load.h"
+#include "core/load_window.h"
 #include "port.h"
 
 #include <jansson.h>
@@ -44,6 +44,8 @@ struct port_ctl_config {
 	const char *control_socket;
 	const char *const *socket_dirs; // --vhost-socket-dir
 	unsigned n_socket_dirs;
+	unsigned n_pmds;                // ports have a counter slot and a tx queue each
+	const unsigned *pmd_cores;      // the CPU of each, for show
 };
 
 int port_ctl_init(const struct port_ctl_config *cfg, char *err, size_t elen);
@@ -51,6 +53,9 @@ int port_ctl_init(const struct port_ctl_config *cfg, char *err, size_t elen);
 void port_ctl_fini(void);
 struct rte_mempool *port_ctl_pool(void);
 const char *port_ctl_run_dir(void);
+unsigned port_ctl_n_pmds(void);
+// The CPU of PMD 'pmd', or -1.
+int port_ctl_pmd_core(int pmd);
 
 // Adds a port. 'options' (may be NULL) holds the type's settings and the
 // common ones (queues, tag, ofport, a pod's mac and ips, policing). Returns

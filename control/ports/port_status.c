@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // What ports report: their links, kept fresh, and show.
 #include "log.h"
-#include "pmd.h"
-#include "pmds/pmd_ctl.h"
 #include "ports/port_ctl.h"
 #include "ports/port_kind.h"
 #include "ports/port_policing.h"
@@ -43,16 +41,14 @@ static json_t *rxq_pmds(const struct psw_port *p)
 		int pmd = c->rxq_pmd[q];
 
 		json_array_append_new(rxqs, json_pack("{s:i,s:i,s:b}", "queue", q,
-			"pmd_core", pmd >= 0 && pmd_ctl_get((unsigned)pmd) ?
-				(int)pmd_ctl_get((unsigned)pmd)->core : -1,
-			"pinned", c->rxq_pin[q] >= 0));
+			"pmd_core", port_ctl_pmd_core(pmd), "pinned", c->rxq_pin[q] >= 0));
 	}
 	return rxqs;
 }
 
 static json_t *port_json(struct psw_port *p)
 {
-	unsigned n_pmds = pmd_ctl_count() ? pmd_ctl_count() : 1;
+	unsigned n_pmds = port_ctl_n_pmds();
 	struct port_ctl *c = p->ctl;
 	struct port_pmd_stats sum = {0};
 	uint64_t missed = 0, errors = 0;

@@ -542,6 +542,11 @@ class BadInput(CniTest):
         self.refused(4, "unknown argument 'FOO'", args="FOO=bar")
         self.refused(4, "not KEY=VALUE", args="IgnoreUnknown=1;junk")
         self.refused(3, "network namespace", netns="/var/run/netns/does-not-exist-psw")
+        # anything but a network namespace, for either kind of pod: refused
+        # before an address is taken or anything made
+        for kind in ("kernel", "dpdk"):
+            for path in ("/etc/passwd", "/tmp", "/dev/null", "/proc/self/ns/mnt"):
+                self.refused(4, "is not a network namespace", self.conf(kind=kind), netns=path)
 
     def test_interface_taken_in_the_pod_rolls_everything_back(self):
         ns = self.new_netns()

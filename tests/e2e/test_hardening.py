@@ -147,6 +147,8 @@ class Names(SwitchTest):
             self.assertNotEqual(r.returncode, 0, args)
             self.assertIn(word, r.stderr, args)
         self.assertEqual(self.sw.j("show")["ports"], [])
+        r = self.sw.ctl("add-port", "p", "dpdk", "devargs=net_nosuch0", check=False)
+        self.assertIn("no DPDK bus or driver knows it", r.stderr)
 
 
 class RunDirectory(unittest.TestCase):

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target: control messages as they arrive on the socket, split at
-// arbitrary points, through the framing and JSON decoding.
+// arbitrary points, through the framing and JSON decoding, then the command
+// registry's checks of every field (which refuse with a sentence, or let a
+// handler run).
+#include "core/api.h"
 #include "ctl_proto.h"
 
 #include <stddef.h>
@@ -35,6 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		while (ctl_reader_next(&r, &msg, err, sizeof(err)) == 1) {
 			if (msg != NULL && !json_is_object(msg))
+				abort();
+			err[0] = '\0';
+			if (msg != NULL && api_check(msg, err, sizeof(err)) < 0 && err[0] == '\0')
 				abort();
 			json_decref(msg);
 		}

@@ -97,15 +97,15 @@ static void test_static_entries_stay(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(fdb_add_static(MAC2, 7, 2, err, sizeof(err)), 0);
+	assert_int_equal(fdb_add_static(MAC2, 7, 2, false, err, sizeof(err)), 0);
 	learn(MAC2, 7, 1);
 	assert_int_equal(fdb_drain_learn(), 0);
 	assert_int_equal(find(MAC2, 7)->ofport, 2);
 	assert_true(find(MAC2, 7)->is_static);
 	fdb_flush(false);
 	assert_non_null(find(MAC2, 7));
-	assert_int_equal(fdb_add_static(MAC2, 4096, 2, err, sizeof(err)), -EINVAL);
-	assert_int_equal(fdb_add_static(MAC2, 1, 9, err, sizeof(err)), -ENOENT);
+	assert_int_equal(fdb_add_static(MAC2, 4096, 2, false, err, sizeof(err)), -EINVAL);
+	assert_int_equal(fdb_add_static(MAC2, 1, 9, false, err, sizeof(err)), -ENOENT);
 	assert_int_equal(fdb_del(MAC2, 7), 0);
 	assert_null(find(MAC2, 7));
 	assert_int_equal(fdb_del(MAC2, 7), -ENOENT);
@@ -134,7 +134,7 @@ static void test_a_port_takes_its_entries_in_its_transaction(void **state)
 	learn(MAC1, 0, 1);
 	learn(MAC2, 0, 2);
 	fdb_drain_learn();
-	assert_int_equal(fdb_add_static(MAC1, 9, 1, err, sizeof(err)), 0);
+	assert_int_equal(fdb_add_static(MAC1, 9, 1, false, err, sizeof(err)), 0);
 	t = txn_begin();
 	fdb_flush_port(1, t);
 	// the entries are gone from the table at once, freed after the commit

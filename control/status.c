@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The daemon's own commands: version, show (everything at a glance) and
-// shutdown.
+// shutdown. Above the subjects: it reads them all.
 #include "core/api.h"
 #include "flows/flow_table.h"
 #include "l2/mirror_ctl.h"
