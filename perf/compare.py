@@ -213,13 +213,13 @@ class TestpmdIO:
 
 
 class Pswitch:
-    name = "pswitch"
-
-    def __init__(self, work, build):
+    def __init__(self, work, build, name="pswitch"):
         self.work = work
         self.build = build
-        self.run = os.path.join(work, "psw")
-        self.socks = [os.path.join(work, "v%d.sock" % i) for i in range(2)]
+        self.name = name
+        # its sockets in its run directory, where pswitchd makes them
+        self.run = os.path.join(work, name)
+        self.socks = [os.path.join(self.run, "v%d.sock" % i) for i in range(2)]
 
     def supports(self, scenario):
         return True
@@ -231,7 +231,7 @@ class Pswitch:
 
     def start(self, scenario):
         os.makedirs(self.run, exist_ok=True)
-        self.log = open(os.path.join(self.work, "pswitchd.log"), "w")
+        self.log = open(os.path.join(self.work, self.name + ".log"), "w")
         self.cmd = [os.path.join(self.build, "pswitchd"), "--pmd-cores", str(DUT_CORE), "--control-core",
                     str(GEN_CORE), "--hugepages", "yes", "--memory", "1024", "--no-restore",
                     "--run-dir", self.run, "--control-socket", os.path.join(self.run, "ctl.sock"),
@@ -497,6 +497,9 @@ def main():
     ap.add_argument("--pswitchd-args", default="",
                     help="extra pswitchd options, e.g. '--emc-entries 32768'")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--baseline", metavar="BUILD",
+                    help="also run the pswitchd of another build (a commit before), as pswitch-before, "
+                         "and report pswitch against it round by round")
     ap.add_argument("--out", default=os.path.join(ROOT, "perf", "RESULTS.md"))
     args = ap.parse_args()
     global VIRTIO_ARGS, PSWITCHD_ARGS
@@ -513,6 +516,8 @@ def main():
             systems.append(TestpmdIO(work))
         elif name == "pswitch":
             systems.append(Pswitch(work, args.build))
+            if args.baseline:
+                systems.append(Pswitch(work, os.path.abspath(args.baseline), "pswitch-before"))
         elif name == "ovs-dpdk":
             if Ovs.available():
                 systems.append(Ovs(work))
@@ -752,6 +757,18 @@ def write_results(args, results, seconds, warmup, trial):
             extra.append("- %s, %s / %s, median of per-round ratios: rate %.2f (%s)%s%s." % (
                 scenario, "testpmd io" if mine == "testpmd-io" else mine, label,
                 statistics.median(rates), " ".join("%.2f" % x for x in rates), cyc_text, note))
+    # A change's cost, side by side with the build before it in each round.
+    for scenario in SCENARIOS:
+        p, b = results.get((scenario, "pswitch")), results.get((scenario, "pswitch-before"))
+        if not p or not b or len(p["all"]) != len(b["all"]):
+            continue
+        rates = [x / y for x, y in zip(p["all"], b["all"]) if y]
+        cyc = [x / y for x, y in zip(p["all_cycles"], b["all_cycles"]) if x and y]
+        if rates:
+            extra.append("- %s, pswitch / the build before (%s), median of per-round ratios: rate %.2f (%s)%s." % (
+                scenario, args.baseline, statistics.median(rates), " ".join("%.2f" % x for x in rates),
+                ", busy cycles per packet %.2f (%s)" % (statistics.median(cyc), " ".join("%.2f" % x for x in cyc))
+                if cyc else ""))
     ow = results.get(("wildcard", "ovs-dpdk"))
     if ow and ow.get("install_s"):
         extra.append("- Open vSwitch took %.1f s to install the same 100,000 flows (ovs-ofctl add-flows)." % ow["install_s"])

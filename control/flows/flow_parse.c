@@ -57,45 +57,6 @@ static unsigned split_commas(char *s, char **out, unsigned max)
 	return n;
 }
 
-// "value" or "value/mask": cuts 's' at the slash, returns the mask or NULL.
-static char *split_mask(char *s)
-{
-	char *slash = strchr(s, '/');
-
-	if (slash != NULL)
-		*slash++ = '\0';
-	return slash;
-}
-
-static int parse_uint(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (*s == '\0' || *s == '-' || *s == '+' || isspace((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || *v > max)
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_port(const char *s, port_resolve_fn_t resolve, uint16_t *port)
-{
-	uint64_t v;
-
-	if (parse_uint(s, PSW_MAX_PORTS - 1, &v) == 0 && v != 0) {
-		*port = (uint16_t)v;
-		return 0;
-	}
-	if (resolve != NULL) {
-		*port = resolve(s);
-		if (*port != PSW_PORT_NONE)
-			return 0;
-	}
-	return -ENOENT;
-}
-
 // What a flow says besides its match, each at most once: given twice with
 // two values, the flow contradicts itself.
 enum flow_param {
@@ -146,7 +107,7 @@ static int parse_match_field(struct flow_spec *sp, unsigned *given, const char *
 		return fail(err, elen, "unknown field '%s'", key);
 	}
 	if (strcmp(key, "table") == 0) {
-		if (parse_uint(val, PSW_MAX_TABLES - 1, &v) < 0)
+		if (mf_parse_uint(val, PSW_MAX_TABLES - 1, &v) < 0)
 			return fail(err, elen, "table must be 0 to %d, not '%s'", PSW_MAX_TABLES - 1, val);
 		ret = set_param(sp, given, FP_TABLE, v, sp->table_id, key, val, err, elen);
 		sp->table_id = (uint8_t)v;
@@ -154,7 +115,7 @@ static int parse_match_field(struct flow_spec *sp, unsigned *given, const char *
 		return ret;
 	}
 	if (strcmp(key, "priority") == 0) {
-		if (parse_uint(val, UINT16_MAX, &v) < 0)
+		if (mf_parse_uint(val, UINT16_MAX, &v) < 0)
 			return fail(err, elen, "priority must be 0 to 65535, not '%s'", val);
 		ret = set_param(sp, given, FP_PRIORITY, v, (uint64_t)sp->priority, key, val, err, elen);
 		sp->priority = (int32_t)v;
@@ -162,12 +123,12 @@ static int parse_match_field(struct flow_spec *sp, unsigned *given, const char *
 		return ret;
 	}
 	if (strcmp(key, "cookie") == 0) {
-		char *m = split_mask(val);
+		char *m = mf_split_mask(val);
 		uint64_t cm = UINT64_MAX;
 
-		if (parse_uint(val, UINT64_MAX, &v) < 0)
+		if (mf_parse_uint(val, UINT64_MAX, &v) < 0)
 			return fail(err, elen, "bad cookie '%s'", val);
-		if (m != NULL && strcmp(m, "-1") != 0 && parse_uint(m, UINT64_MAX, &cm) < 0)
+		if (m != NULL && strcmp(m, "-1") != 0 && mf_parse_uint(m, UINT64_MAX, &cm) < 0)
 			return fail(err, elen, "bad cookie mask '%s'", m);
 		ret = set_param(sp, given, FP_COOKIE, v, sp->cookie, key, val, err, elen);
 		sp->cookie = v;
@@ -177,7 +138,7 @@ static int parse_match_field(struct flow_spec *sp, unsigned *given, const char *
 	if (strcmp(key, "idle_timeout") == 0 || strcmp(key, "hard_timeout") == 0) {
 		bool idle = key[0] == 'i';
 
-		if (parse_uint(val, UINT16_MAX, &v) < 0)
+		if (mf_parse_uint(val, UINT16_MAX, &v) < 0)
 			return fail(err, elen, "%s must be 0 to 65535 seconds, not '%s'", key, val);
 		ret = set_param(sp, given, idle ? FP_IDLE : FP_HARD, v,
 			idle ? sp->idle_timeout : sp->hard_timeout, key, val, err, elen);
@@ -203,7 +164,7 @@ static int parse_set_pipeline_field(struct flow_spec *sp, const struct mf_field 
 	const char *range, char *err, size_t elen)
 {
 	uint64_t all = f->width >= 8 ? UINT64_MAX : (1ULL << (8 * f->width)) - 1, v, m = all;
-	char *ms = range == NULL ? split_mask(val) : NULL;
+	char *ms = range == NULL ? mf_split_mask(val) : NULL;
 	unsigned lo = 0, hi = 8 * f->width - 1;
 
 	if (range != NULL && range[0] != '\0') {
@@ -214,13 +175,13 @@ static int parse_set_pipeline_field(struct flow_spec *sp, const struct mf_field 
 				8 * f->width - 1);
 		m = (hi - lo == 63 ? UINT64_MAX : ((1ULL << (hi - lo + 1)) - 1)) << lo;
 	}
-	if (parse_uint(val, UINT64_MAX, &v) < 0)
+	if (mf_parse_uint(val, UINT64_MAX, &v) < 0)
 		return fail(err, elen, "%s takes a number, not '%s'", f->name, val);
 	if (range != NULL) {
 		if (v > m >> lo)
 			return fail(err, elen, "%s does not fit %s[%u..%u]", val, f->name, lo, hi);
 		v <<= lo;
-	} else if (ms != NULL && parse_uint(ms, all, &m) < 0) {
+	} else if (ms != NULL && mf_parse_uint(ms, all, &m) < 0) {
 		return fail(err, elen, "bad mask '%s' for %s", ms, f->name);
 	}
 	if (v > all)
@@ -250,7 +211,7 @@ static int parse_set_field(struct flow_spec *sp, char *arg, struct psw_action *a
 		return 1;
 	}
 	if (strcmp(field, "vlan_vid") == 0) {
-		if (parse_uint(arg, 4095, &v) < 0)
+		if (mf_parse_uint(arg, 4095, &v) < 0)
 			return fail(err, elen, "a VLAN id is 0 to 4095, not '%s'", arg);
 		a->type = PSW_ACT_SET_VLAN_VID;
 		a->value = (uint16_t)v;
@@ -313,20 +274,20 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		a.type = PSW_ACT_POP_VLAN;
 	} else if (strcmp(tok, "output") == 0 && arg != NULL) {
 		a.type = PSW_ACT_OUTPUT;
-		if (parse_port(arg, resolve, &a.port) < 0)
+		if (mf_parse_port(arg, resolve, &a.port) < 0)
 			return fail(err, elen, "unknown port '%s'", arg);
 	} else if (strcmp(tok, "push_vlan") == 0 && arg != NULL) {
-		if (parse_uint(arg, UINT16_MAX, &v) < 0 || (v != 0x8100 && v != 0x88a8))
+		if (mf_parse_uint(arg, UINT16_MAX, &v) < 0 || (v != 0x8100 && v != 0x88a8))
 			return fail(err, elen, "push_vlan takes 0x8100 or 0x88a8, not '%s'", arg);
 		a.type = PSW_ACT_PUSH_VLAN;
 		a.value = (uint16_t)v;
 	} else if ((strcmp(tok, "mod_vlan_vid") == 0 || strcmp(tok, "set_vlan_vid") == 0) && arg) {
-		if (parse_uint(arg, 4095, &v) < 0)
+		if (mf_parse_uint(arg, 4095, &v) < 0)
 			return fail(err, elen, "a VLAN id is 0 to 4095, not '%s'", arg);
 		a.type = PSW_ACT_SET_VLAN_VID;
 		a.value = (uint16_t)v;
 	} else if ((strcmp(tok, "mod_vlan_pcp") == 0 || strcmp(tok, "set_vlan_pcp") == 0) && arg) {
-		if (parse_uint(arg, 7, &v) < 0)
+		if (mf_parse_uint(arg, 7, &v) < 0)
 			return fail(err, elen, "a VLAN priority is 0 to 7, not '%s'", arg);
 		a.type = PSW_ACT_SET_VLAN_PCP;
 		a.value = (uint16_t)v;
@@ -343,7 +304,7 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 	} else if (strcmp(tok, "write_metadata") == 0 && arg != NULL) {
 		return parse_set_pipeline_field(sp, &mf_fields[MF_METADATA], arg, NULL, err, elen);
 	} else if (strcmp(tok, "goto_table") == 0 && arg != NULL) {
-		if (parse_uint(arg, PSW_MAX_TABLES - 1, &v) < 0)
+		if (mf_parse_uint(arg, PSW_MAX_TABLES - 1, &v) < 0)
 			return fail(err, elen, "bad table '%s'", arg);
 		a.type = PSW_ACT_GOTO_TABLE;
 		a.table = (uint8_t)v;
@@ -351,11 +312,11 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		   tok[strlen(tok) - 1] == ')') {
 		// a recirculation: any table, the packet looked up again
 		tok[strlen(tok) - 1] = '\0';
-		if (parse_uint(tok + 10, PSW_MAX_TABLES - 1, &v) < 0)
+		if (mf_parse_uint(tok + 10, PSW_MAX_TABLES - 1, &v) < 0)
 			return fail(err, elen, "bad table '%s' in resubmit", tok + 10);
 		a.type = PSW_ACT_RECIRC;
 		a.table = (uint8_t)v;
-	} else if (arg == NULL && parse_port(tok, resolve, &a.port) == 0) {
+	} else if (arg == NULL && mf_parse_port(tok, resolve, &a.port) == 0) {
 		a.type = PSW_ACT_OUTPUT;
 	} else {
 		return fail(err, elen, "unknown action '%s%s%s'", tok, arg ? ":" : "", arg ? arg : "");

@@ -223,7 +223,7 @@ int mf_set_bytes(const struct mf_field *f, struct psw_flow_key *match,
 
 #define fail(err, len, ...) psw_errorf((err), (len), -EINVAL, __VA_ARGS__)
 
-static int parse_num(const char *s, uint64_t max, uint64_t *v)
+int mf_parse_uint(const char *s, uint64_t max, uint64_t *v)
 {
 	char *end;
 
@@ -236,7 +236,7 @@ static int parse_num(const char *s, uint64_t max, uint64_t *v)
 	return 0;
 }
 
-static char *split_mask(char *s)
+char *mf_split_mask(char *s)
 {
 	char *slash = strchr(s, '/');
 
@@ -264,9 +264,9 @@ static int parse_int(const struct mf_field *f, char *s, uint8_t *value, uint8_t 
 	char *err, size_t elen)
 {
 	uint64_t max = f->max ? f->max : width_max(f), v, m = width_max(f);
-	char *ms = split_mask(s);
+	char *ms = mf_split_mask(s);
 
-	if (parse_num(s, UINT64_MAX, &v) < 0)
+	if (mf_parse_uint(s, UINT64_MAX, &v) < 0)
 		return fail(err, elen, "%s takes a number, not '%s'", f->name, s);
 	if (v > max || v < f->min)
 		return fail(err, elen, "%s must be %llu to %llu, not '%s'", f->name,
@@ -274,7 +274,7 @@ static int parse_int(const struct mf_field *f, char *s, uint8_t *value, uint8_t 
 	if (ms != NULL) {
 		if (!f->maskable)
 			return fail(err, elen, "%s takes no mask ('/%s')", f->name, ms);
-		if (parse_num(ms, UINT64_MAX, &m) < 0)
+		if (mf_parse_uint(ms, UINT64_MAX, &m) < 0)
 			return fail(err, elen, "%s mask '%s' is not a number", f->name, ms);
 		if (m > width_max(f))
 			return fail(err, elen, "%s mask '%s' is over %#llx", f->name, ms,
@@ -288,7 +288,7 @@ static int parse_int(const struct mf_field *f, char *s, uint8_t *value, uint8_t 
 static int parse_ipv4(const struct mf_field *f, char *s, uint8_t *value, uint8_t *mask,
 	char *err, size_t elen)
 {
-	char *ms = split_mask(s);
+	char *ms = mf_split_mask(s);
 	struct in_addr a, m = {.s_addr = UINT32_MAX};
 	uint64_t len;
 
@@ -298,7 +298,7 @@ static int parse_ipv4(const struct mf_field *f, char *s, uint8_t *value, uint8_t
 		if (inet_pton(AF_INET, ms, &m) != 1)
 			return fail(err, elen, "bad IPv4 mask '%s' in %s", ms, f->name);
 	} else if (ms != NULL) {
-		if (parse_num(ms, 32, &len) < 0)
+		if (mf_parse_uint(ms, 32, &len) < 0)
 			return fail(err, elen, "bad IPv4 prefix length '%s' in %s (0 to 32)", ms, f->name);
 		m.s_addr = len == 0 ? 0 : rte_cpu_to_be_32(UINT32_MAX << (32 - len));
 	}
@@ -311,7 +311,7 @@ static int parse_ipv4(const struct mf_field *f, char *s, uint8_t *value, uint8_t
 static int parse_ipv6(const struct mf_field *f, char *s, uint8_t *value, uint8_t *mask,
 	char *err, size_t elen)
 {
-	char *ms = split_mask(s);
+	char *ms = mf_split_mask(s);
 	uint64_t len;
 
 	if (inet_pton(AF_INET6, s, value) != 1)
@@ -321,7 +321,7 @@ static int parse_ipv6(const struct mf_field *f, char *s, uint8_t *value, uint8_t
 		if (inet_pton(AF_INET6, ms, mask) != 1)
 			return fail(err, elen, "bad IPv6 mask '%s' in %s", ms, f->name);
 	} else if (ms != NULL) {
-		if (parse_num(ms, 128, &len) < 0)
+		if (mf_parse_uint(ms, 128, &len) < 0)
 			return fail(err, elen, "bad IPv6 prefix length '%s' in %s (0 to 128)", ms, f->name);
 		memset(mask, 0, 16);
 		memset(mask, 0xff, len / 8);
@@ -336,7 +336,7 @@ static int parse_ipv6(const struct mf_field *f, char *s, uint8_t *value, uint8_t
 static int parse_mac(const struct mf_field *f, char *s, uint8_t *value, uint8_t *mask,
 	char *err, size_t elen)
 {
-	char *ms = split_mask(s);
+	char *ms = mf_split_mask(s);
 
 	if (psw_parse_mac(s, value) < 0)
 		return fail(err, elen, "bad MAC address '%s' in %s", s, f->name);
@@ -420,7 +420,7 @@ static int parse_vlan_vid(const struct mf_field *f, char *s, uint8_t *value, uin
 	uint64_t v;
 	uint16_t tci, tm;
 
-	if (parse_num(s, UINT16_MAX, &v) < 0 || (v > 4095 && v != 0xffff))
+	if (mf_parse_uint(s, UINT16_MAX, &v) < 0 || (v > 4095 && v != 0xffff))
 		return fail(err, elen, "%s must be 0 to 4095, or 0xffff for no tag, not '%s'", f->name, s);
 	// 0xffff: no tag at all; else the tag's VID, with the tag present
 	tci = v == 0xffff ? 0 : (uint16_t)(PSW_VLAN_CFI | v);
@@ -438,7 +438,7 @@ static int parse_vlan_pcp(const struct mf_field *f, char *s, uint8_t *value, uin
 	uint64_t v;
 	uint16_t tci, tm = RTE_BE16(0xf000);
 
-	if (parse_num(s, 7, &v) < 0)
+	if (mf_parse_uint(s, 7, &v) < 0)
 		return fail(err, elen, "%s must be 0 to 7, not '%s'", f->name, s);
 	tci = rte_cpu_to_be_16((uint16_t)(PSW_VLAN_CFI | (v << 13)));
 	memcpy(value, &tci, 2);
@@ -446,21 +446,27 @@ static int parse_vlan_pcp(const struct mf_field *f, char *s, uint8_t *value, uin
 	return 0;
 }
 
+int mf_parse_port(const char *text, mf_resolve_fn_t resolve, uint16_t *port)
+{
+	uint64_t v;
+
+	if (mf_parse_uint(text, PSW_MAX_PORTS - 1, &v) == 0 && v != 0) {
+		*port = (uint16_t)v;
+		return 0;
+	}
+	*port = resolve != NULL ? resolve(text) : PSW_PORT_NONE;
+	return *port == PSW_PORT_NONE ? -ENOENT : 0;
+}
+
 int mf_parse(const struct mf_field *f, char *text, mf_resolve_fn_t resolve, uint8_t *value,
 	uint8_t *mask, char *err, size_t elen)
 {
-	uint64_t v;
 	uint16_t port;
 
 	switch (f->format) {
 	case MFF_PORT:
-		if (parse_num(text, PSW_MAX_PORTS - 1, &v) == 0 && v != 0) {
-			port = (uint16_t)v;
-		} else {
-			port = resolve != NULL ? resolve(text) : PSW_PORT_NONE;
-			if (port == PSW_PORT_NONE)
-				return psw_errorf(err, elen, -EINVAL, "unknown port '%s'", text);
-		}
+		if (mf_parse_port(text, resolve, &port) < 0)
+			return psw_errorf(err, elen, -EINVAL, "unknown port '%s'", text);
 		memcpy(value, &port, 2);
 		memset(mask, 0xff, 2);
 		return 0;

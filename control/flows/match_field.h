@@ -121,5 +121,13 @@ int mf_set_bytes(const struct mf_field *f, struct psw_flow_key *match,
 // 'value' and 'mask' (key layout). 'resolve' names ports. Returns 0 or
 // -EINVAL with a sentence naming the token at fault.
 typedef uint16_t (*mf_resolve_fn_t)(const char *name);
+
+// The numbers of the flow syntax: decimal, 0x hex or 0 octal, no sign, at
+// most 'max'. Returns 0 or -EINVAL.
+int mf_parse_uint(const char *s, uint64_t max, uint64_t *v);
+// "value/mask": cuts 's' at the slash; returns the mask, or NULL.
+char *mf_split_mask(char *s);
+// A port number, or a name 'resolve' knows. Returns 0 or -ENOENT.
+int mf_parse_port(const char *text, mf_resolve_fn_t resolve, uint16_t *port);
 int mf_parse(const struct mf_field *f, char *text, mf_resolve_fn_t resolve, uint8_t *value,
 	uint8_t *mask, char *err, size_t elen);

@@ -228,5 +228,42 @@ class SwitchTest(unittest.TestCase):
         return p.wait()
 
 
+def control_connect(sock, timeout=30):
+    """A raw connection to a control socket."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock)
+    return s
+
+
+def read_line(s):
+    """Bytes up to a newline, or to the end of the stream."""
+    out = b""
+    while not out.endswith(b"\n"):
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def control_call(sock, req, timeout=30):
+    """One request on a connection of its own, and its reply."""
+    s = control_connect(sock, timeout)
+    try:
+        s.sendall(json.dumps(req).encode() + b"\n")
+        return json.loads(read_line(s))
+    finally:
+        s.close()
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def send(port, frame, count=1):
     return "send %s %s %d" % (port, bytes(frame).hex(), count)

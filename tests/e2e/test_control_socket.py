@@ -5,49 +5,21 @@ trickled requests, wrong field types. No client may delay another, and what
 all of them can make pswitchd hold is bounded."""
 
 import json
-import os
-import socket
 import threading
 import time
 
-from harness import SLOW, Switch, SwitchTest
+from harness import SLOW, Switch, SwitchTest, control_call, control_connect, read_line, rss_kb
 
 MAX_MESSAGE = 64 << 20
 EMSGSIZE, EBUSY, ETIMEDOUT, EINVAL = -90, -16, -110, -22
 
 
 def connect(sw, timeout=30):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(sw.sock)
-    return s
-
-
-def read_line(s):
-    out = b""
-    while not out.endswith(b"\n"):
-        chunk = s.recv(1 << 20)
-        if not chunk:
-            break
-        out += chunk
-    return out
+    return control_connect(sw.sock, timeout)
 
 
 def call(sw, req, timeout=30):
-    s = connect(sw, timeout)
-    try:
-        s.sendall(json.dumps(req).encode() + b"\n")
-        return json.loads(read_line(s))
-    finally:
-        s.close()
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    return control_call(sw.sock, req, timeout)
 
 
 def many_flows(n):
@@ -230,8 +202,10 @@ class Socket(SwitchTest):
         for t in senders:
             t.join(10)
         # two clients at a time may hold a message of up to 64 MiB, the
-        # others 256 KiB: far from 4 x 120 MiB
-        self.assertLess(peak - before, 200 * 1024, "RSS grew by %d kB" % (peak - before))
+        # others 256 KiB: far from 4 x 120 MiB. A sanitized build holds freed
+        # buffers back (a 32 MB quarantine) and pads every allocation.
+        limit = (200 if SLOW == 1 else 280) * 1024
+        self.assertLess(peak - before, limit, "RSS grew by %d kB" % (peak - before))
 
     def test_all_at_once_and_show_is_answered(self):
         self.assertEqual(call(self.sw, {"command": "add-flows", "flows": many_flows(100000)},

@@ -9,7 +9,7 @@ import time
 from scapy.all import (ARP, Dot1Q, Ether, ICMP, ICMPv6EchoRequest, ICMPv6ND_NS, IP, IPv6,
                        IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, TCP, UDP, raw)
 
-from harness import Peer, SwitchTest, send, vhost_path
+from harness import SLOW, Peer, SwitchTest, send, vhost_path
 
 A, B, C, D = ("02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c",
               "02:00:00:00:00:0d")
@@ -396,14 +396,16 @@ class GenericDevices(SwitchTest):
 
 class Aging(SwitchTest):
     PORTS = ("a", "b")
-    EXTRA = ("--fdb-age", "1")
+    # long enough that an entry is still there when the peer has gone, on
+    # a sanitized build too
+    EXTRA = ("--fdb-age", str(int(2 * SLOW)))
 
     def test_learned_entries_age_out(self):
         self.sw.ctl("add-flow", "actions=normal")
         self.sw.ctl("fdb-add", "b", D)
         self.run_peer([send("a", udp(A, B, 1))])
         self.assertIn(A, [e["mac"] for e in self.sw.j("fdb-show")["entries"]])
-        deadline = time.time() + 10
+        deadline = time.time() + 10 * SLOW
         while time.time() < deadline and len(self.sw.j("fdb-show")["entries"]) > 1:
             time.sleep(0.2)
         # the learned entry aged out, the static one stays

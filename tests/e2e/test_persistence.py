@@ -7,13 +7,12 @@ near its baseline after churns of 200,000 flows."""
 import json
 import os
 import signal
-import socket
 import time
 import unittest
 
 from scapy.all import Ether, IP, TCP, UDP, raw
 
-from harness import SLOW, Peer, Switch, SwitchTest, send, vhost_path
+from harness import SLOW, Peer, Switch, SwitchTest, control_call, rss_kb, send, vhost_path
 
 A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
 
@@ -29,29 +28,6 @@ FLOWS = [
 def shape(flows):
     return sorted((f["table"], f["priority"], f["cookie"], f["match"], f["actions"], f["idle_timeout"],
                    f["hard_timeout"]) for f in flows)
-
-
-def call(sock, req):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(300)
-    s.connect(sock)
-    s.sendall(json.dumps(req).encode() + b"\n")
-    out = b""
-    while not out.endswith(b"\n"):
-        chunk = s.recv(1 << 20)
-        if not chunk:
-            break
-        out += chunk
-    s.close()
-    return json.loads(out)
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def wait_for(pred, timeout=10):
@@ -168,15 +144,15 @@ class Churn(SwitchTest):
         pid = self.sw.proc.pid
         rss = []
         for cycle in range(6):
-            r = call(self.sw.sock, {"command": "add-flows", "flows": flows})
+            r = control_call(self.sw.sock, {"command": "add-flows", "flows": flows}, timeout=300)
             self.assertEqual(r["status"], 0, r)
-            r = call(self.sw.sock, {"command": "del-flows"})
+            r = control_call(self.sw.sock, {"command": "del-flows"}, timeout=300)
             self.assertEqual(r["result"]["deleted"], 200000)
             rss.append(rss_kb(pid))
         for cycle in range(3):
-            r = call(self.sw.sock, {"command": "add-flows", "flows": flows, "replace": True})
+            r = control_call(self.sw.sock, {"command": "add-flows", "flows": flows, "replace": True}, timeout=300)
             self.assertEqual(r["status"], 0, r)
-        call(self.sw.sock, {"command": "del-flows"})
+        control_call(self.sw.sock, {"command": "del-flows"}, timeout=300)
         rss.append(rss_kb(pid))
         # after the first cycle (the allocator's first growth), no growth
         # cycle after cycle: within 40 MB (it grew by ~14 MB a cycle)
