@@ -73,7 +73,7 @@ for b in "${builds[@]}"; do
 	if [ "$b" = build-asan ]; then
 		# ASan's shadow memory and DPDK's hugepage mappings get in each
 		# other's way: the sanitized run uses ordinary memory
-		env PSW_BUILD="$root/$b" PSW_SLOW=3 PSW_HUGEPAGES=0 \
+		env PSW_BUILD="$root/$b" PSW_SLOW=3 PSW_HUGEPAGES=0 PSW_SANITIZED=1 \
 			/usr/bin/python3 tests/e2e/run.py 2>&1 | tee "$b/e2e.log"
 	else
 		env PSW_BUILD="$root/$b" /usr/bin/python3 tests/e2e/run.py 2>&1 | tee "$b/e2e.log"

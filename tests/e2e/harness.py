@@ -19,6 +19,9 @@ PSWITCHCTL = os.path.join(BUILD, "ctl", "pswitchctl")
 PEER = os.path.join(BUILD, "tests", "psw-peer")
 # ASan builds start slower and run slower
 SLOW = float(os.environ.get("PSW_SLOW", "1"))
+# A sanitized build: its RSS is mostly ASan's quarantine and shadow, so
+# the leak tests leave growth to LeakSanitizer (a leak fails its exit)
+SANITIZED = os.environ.get("PSW_SANITIZED") == "1"
 
 
 def hugepages_free_mb():

@@ -11,7 +11,7 @@ import time
 import uuid
 
 from cni_util import CniTest, Netns, host_links, run_plugin, sh
-from harness import SLOW, Peer, Switch
+from harness import SANITIZED, SLOW, Peer, Switch
 
 PY = "/usr/bin/python3"
 
@@ -738,4 +738,5 @@ class Leaks(CniTest):
         # the first round warms caches and pools; after it, nothing grows
         fds = [s[0] for s in samples]
         self.assertEqual(fds[1], fds[2], samples)
-        self.assertLess(samples[2][1] - samples[1][1], 4096, "pswitchd grew by more than 4 MiB: %s" % samples)
+        if not SANITIZED:
+            self.assertLess(samples[2][1] - samples[1][1], 4096, "pswitchd grew by more than 4 MiB: %s" % samples)
