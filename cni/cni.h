@@ -82,6 +82,7 @@ struct cni_env {
 	// from CNI_ARGS
 	char k8s_namespace[256];
 	char k8s_pod[256];
+	char k8s_pod_uid[128];
 	char mac_arg[32];
 };
 

@@ -102,8 +102,9 @@ static int parse_args(struct cni_env *env, struct cni_error *e)
 			snprintf(env->k8s_pod, sizeof(env->k8s_pod), "%s", val);
 		else if (strcmp(tok, "MAC") == 0)
 			snprintf(env->mac_arg, sizeof(env->mac_arg), "%s", val);
-		else if (strcmp(tok, "K8S_POD_INFRA_CONTAINER_ID") == 0 || strcmp(tok, "K8S_POD_UID") == 0 ||
-			 strcmp(tok, "IP") == 0)
+		else if (strcmp(tok, "K8S_POD_UID") == 0)
+			snprintf(env->k8s_pod_uid, sizeof(env->k8s_pod_uid), "%s", val);
+		else if (strcmp(tok, "K8S_POD_INFRA_CONTAINER_ID") == 0 || strcmp(tok, "IP") == 0)
 			; // IP is host-local's; the others identify the pod
 		else if (unknown[0] == '\0')
 			snprintf(unknown, sizeof(unknown), "%s", tok);

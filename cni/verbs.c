@@ -120,8 +120,11 @@ static json_t *port_options(const struct cni_env *env, const struct cni_conf *co
 	json_t *cni = json_pack("{s:s,s:s,s:s,s:s}", "network", conf->name, "containerID",
 		env->container_id, "ifname", env->ifname, "netns", env->netns);
 
+	// the Pod object the port belongs to (pswitchd binds them)
 	if (env->k8s_pod[0])
 		json_object_set_new(cni, "pod", json_sprintf("%s/%s", env->k8s_namespace, env->k8s_pod));
+	if (env->k8s_pod_uid[0])
+		json_object_set_new(cni, "podUID", json_string(env->k8s_pod_uid));
 	json_t *opts = json_pack("{s:s,s:o,s:b,s:i,s:o}", PSW_OPT_MAC, mac, PSW_OPT_IPS, ips_json(a),
 		PSW_OPT_PORT_SECURITY, conf->port_security, PSW_OPT_TAG, conf->vlan, PSW_OPT_CNI, cni);
 

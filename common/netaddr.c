@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "netaddr.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -36,4 +39,40 @@ int psw_if_ioctl(const char *ifname, unsigned long request, struct ifreq *ifr)
 	ret = ioctl(fd, request, ifr) < 0 ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+int psw_parse_prefix(const char *s, struct psw_prefix *p)
+{
+	char addr[64], *end;
+	const char *slash;
+	unsigned max;
+	long len;
+
+	if (s == NULL)
+		return -EINVAL;
+	slash = strchr(s, '/');
+	if ((size_t)(slash ? slash - s : (ptrdiff_t)strlen(s)) >= sizeof(addr))
+		return -EINVAL;
+	snprintf(addr, sizeof(addr), "%.*s", (int)(slash ? slash - s : (ptrdiff_t)strlen(s)), s);
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(AF_INET, addr, p->addr) == 1)
+		p->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, p->addr) == 1)
+		p->family = AF_INET6;
+	else
+		return -EINVAL;
+	max = p->family == AF_INET ? 32 : 128;
+	p->len = max;
+	if (slash != NULL) {
+		errno = 0;
+		len = strtol(slash + 1, &end, 10);
+		if (errno || *end != '\0' || end == slash + 1 || slash[1] == '-' || slash[1] == '+' ||
+		    len < 0 || (unsigned long)len > max)
+			return -EINVAL;
+		p->len = (unsigned)len;
+	}
+	for (unsigned bit = p->len; bit < max; bit++)
+		if (p->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return -EINVAL;
+	return 0;
 }

@@ -12,6 +12,18 @@
 int psw_parse_mac(const char *s, uint8_t mac[6]);
 void psw_format_mac(const uint8_t mac[6], char *out, size_t len);
 
+// An address and prefix length: "10.244.1.0/24", "fd00:10::/64"; an address
+// without "/len" is a whole one (32 or 128).
+struct psw_prefix {
+	int family;        // AF_INET or AF_INET6
+	uint8_t addr[16];  // network order; IPv4 in the first 4
+	unsigned len;
+};
+
+// Returns 0 or -EINVAL (also for NULL, a length out of range, or host bits
+// set: "10.0.0.1/24" is no prefix).
+int psw_parse_prefix(const char *s, struct psw_prefix *p);
+
 // An interface ioctl (SIOCGIFMTU, SIOCGIFFLAGS, SIOCETHTOOL...) on 'ifname'
 // in the caller's network namespace; 'ifr' carries the request's data.
 // Returns 0 or -errno.

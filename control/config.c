@@ -3,6 +3,7 @@
 #include "emc.h"
 #include "errorf.h"
 #include "flows/flow_table.h"
+#include "netaddr.h"
 #include "ports/port_ctl.h"
 
 #include <psw/ctl.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: pswitchd [options] [-- EAL options]\n"
@@ -44,6 +46,12 @@ static const char usage[] =
 	"  --pmd-auto-lb-interval S                 least seconds between two moves (60)\n"
 	"  --fdb-max N             MAC table size (default 65536)\n"
 	"  --fdb-age SECONDS       MAC aging time (default 300)\n"
+	"  --manifests DIR         the cluster's Pods, Namespaces, Nodes and NetworkPolicies\n"
+	"                          from the YAML and JSON files of DIR, watched\n"
+	"  --node-name NAME        this node's name (default: NODE_NAME, or the host name)\n"
+	"  --pod-cidr CIDR         this node's pod CIDR when its Node has none (twice: dual stack)\n"
+	"  --pod-detach-grace S    a pod deleted in the API keeps its port this long, waiting\n"
+	"                          for the runtime's DEL (default 30)\n"
 	"  --vhost-socket-dir DIR  vhost-user sockets may be in DIR (and below) as well as in\n"
 	"                          the run directory; may be given up to 16 times\n"
 	"  --ctl-max-clients N     control socket connections at once (default 128); an idle\n"
@@ -61,6 +69,7 @@ enum {
 	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION, OPT_RXQ_ISOLATE,
 	OPT_LOAD_INTERVAL, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
 	OPT_CTL_MAX_CLIENTS, OPT_CTL_IDLE_TIMEOUT, OPT_CTL_TIMEOUT, OPT_SOCKET_DIR,
+	OPT_MANIFESTS, OPT_NODE_NAME, OPT_POD_CIDR, OPT_DETACH_GRACE,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +96,10 @@ static const struct option long_opts[] = {
 	{"fdb-max", required_argument, NULL, OPT_FDB_MAX},
 	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
 	{"vhost-socket-dir", required_argument, NULL, OPT_SOCKET_DIR},
+	{"manifests", required_argument, NULL, OPT_MANIFESTS},
+	{"node-name", required_argument, NULL, OPT_NODE_NAME},
+	{"pod-cidr", required_argument, NULL, OPT_POD_CIDR},
+	{"pod-detach-grace", required_argument, NULL, OPT_DETACH_GRACE},
 	{"ctl-max-clients", required_argument, NULL, OPT_CTL_MAX_CLIENTS},
 	{"ctl-idle-timeout", required_argument, NULL, OPT_CTL_IDLE_TIMEOUT},
 	{"ctl-timeout", required_argument, NULL, OPT_CTL_TIMEOUT},
@@ -243,6 +256,32 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 	case OPT_FDB_AGE:
 		if (parse_num(arg, 1000000, &cfg->fdb_age) < 0 || cfg->fdb_age == 0)
 			return fail(err, elen, "--fdb-age takes seconds, at least 1");
+		break;
+	case OPT_MANIFESTS:
+		if (arg[0] == '\0' || strlen(arg) >= sizeof(cfg->manifests))
+			return fail(err, elen, "bad --manifests");
+		snprintf(cfg->manifests, sizeof(cfg->manifests), "%s", arg);
+		break;
+	case OPT_NODE_NAME:
+		if (arg[0] == '\0' || strlen(arg) >= sizeof(cfg->node_name) ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(arg))
+			return fail(err, elen, "--node-name takes a node's name (lowercase letters, digits, "
+				"'-' and '.')");
+		snprintf(cfg->node_name, sizeof(cfg->node_name), "%s", arg);
+		break;
+	case OPT_POD_CIDR: {
+		struct psw_prefix pfx;
+
+		if (psw_parse_prefix(arg, &pfx) < 0)
+			return fail(err, elen, "--pod-cidr takes a prefix such as 10.244.1.0/24, not '%s'", arg);
+		if (cfg->n_pod_cidrs == 2)
+			return fail(err, elen, "--pod-cidr may be given twice at most (IPv4 and IPv6)");
+		cfg->pod_cidrs[cfg->n_pod_cidrs++] = strdup(arg);
+		break;
+	}
+	case OPT_DETACH_GRACE:
+		if (parse_num(arg, 86400, &cfg->pod_detach_grace_s) < 0)
+			return fail(err, elen, "--pod-detach-grace takes seconds, 0 to 86400");
 		break;
 	case OPT_SOCKET_DIR:
 		if (arg[0] != '/' || strlen(arg) >= PATH_MAX)
@@ -433,6 +472,7 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 	cfg->fdb_age = 300;
 	cfg->restore = true;
 	cfg->ctl_limits = (struct api_limits)API_LIMITS_DEFAULT;
+	cfg->pod_detach_grace_s = 30;
 	cfg->control_core = UINT32_MAX;
 	cfg->rxq_isolate = true;
 	cfg->load_interval_s = 10;
@@ -481,6 +521,15 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 		cfg->eal_args[cfg->n_eal_args++] = argv[i];
 	}
 	default_cores(cfg, have_pmd, have_ctl);
+	if (cfg->node_name[0] == '\0') {
+		const char *env = getenv("NODE_NAME");
+
+		if (env != NULL && env[0] != '\0')
+			snprintf(cfg->node_name, sizeof(cfg->node_name), "%s", env);
+		else if (gethostname(cfg->node_name, sizeof(cfg->node_name)) < 0)
+			snprintf(cfg->node_name, sizeof(cfg->node_name), "localhost");
+		cfg->node_name[sizeof(cfg->node_name) - 1] = '\0';
+	}
 	// Both given: the operator chose to share a CPU (a small node, a test),
 	// and is warned at start; chosen by default, it is refused.
 	for (unsigned i = 0; i < cfg->n_pmd_cores; i++) {

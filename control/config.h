@@ -42,6 +42,11 @@ struct psw_config {
 	struct api_limits ctl_limits; // the control socket's clients
 	char *socket_dirs[16];        // --vhost-socket-dir: where vhost-user sockets may be
 	unsigned n_socket_dirs;
+	char manifests[PATH_MAX];     // the cluster from files, or empty
+	char node_name[256];
+	char *pod_cidrs[2];
+	unsigned n_pod_cidrs;
+	unsigned pod_detach_grace_s;
 	bool restore;
 	char flows_file[PATH_MAX];
 	json_t *file;              // the config file, for its ports and flows

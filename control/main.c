@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // pswitchd: the DPDK pod switch. One process: PMD threads on the cores given,
 // the control thread (socket, learning, aging, link state) on another.
+#include "cluster/cluster.h"
 #include "core/api_server.h"
 #include "core/loop.h"
 #include "core/publish.h"
@@ -162,6 +163,15 @@ static int start_state(const struct psw_config *cfg, struct rte_mempool *pool, c
 	return ret;
 }
 
+static int start_cluster(const struct psw_config *cfg, char *err, size_t elen)
+{
+	struct cluster_config cc = {.manifests = cfg->manifests, .node_name = cfg->node_name,
+		.pod_cidrs = (const char *const *)cfg->pod_cidrs, .n_pod_cidrs = cfg->n_pod_cidrs,
+		.detach_grace_ms = (uint64_t)cfg->pod_detach_grace_s * 1000};
+
+	return cluster_start(&cc, err, elen);
+}
+
 static int load_initial_flows(const char *path)
 {
 	char err[512];
@@ -240,6 +250,10 @@ int main(int argc, char **argv)
 	}
 	if (cfg.flows_file[0] != '\0' && load_initial_flows(cfg.flows_file) < 0)
 		goto out_api;
+	if (start_cluster(&cfg, err, sizeof(err)) < 0) {
+		LOG_ERR("cannot start the cluster side", KV_STR("err", err));
+		goto out_api;
+	}
 	LOG_INFO(0, "pswitchd ready", KV_INT("pmds", cfg.n_pmd_cores),
 		KV_INT("ports", dp_published()->ports->n), KV_INT("flows", flow_table_count()));
 	if (start_timers(timers) < 0 || loop_run() < 0)
@@ -253,6 +267,7 @@ out_api_ok:
 	for (unsigned i = 0; i < 3; i++)
 		loop_timer_free(timers[i]);
 	api_server_stop();
+	cluster_stop();
 	flow_save_fini();
 	fdb_save_freeze();
 	pmd_ctl_stop();

@@ -50,6 +50,10 @@ static const char usage[] =
 	"  pmd-rxq-show                      which PMD polls which rx queue\n"
 	"  pmd-rxq-pin PORT QUEUE CORE       pmd-rxq-unpin PORT QUEUE, pmd-rxq-rebalance\n"
 	"  drop-stats                        drops by reason\n"
+	"cluster\n"
+	"  pods [--all]                      this node's pods (namespace/name, port, MAC, IPs,\n"
+	"                                    labels, phase); --all: the cluster's\n"
+	"  nodes, cluster                    the nodes; where the objects come from, counts\n"
 	"MAC table\n"
 	"  fdb-show, fdb-add PORT MAC [VLAN], fdb-del MAC [VLAN], fdb-flush [--all]\n"
 	"other\n"
@@ -275,6 +279,86 @@ static void print_trace(json_t *r)
 	json_array_foreach(json_object_get(r, "outputs"), n, o)
 		printf(" %s(%lld)", s(o, "port"), i(o, "ofport"));
 	printf("\nVerdict: %s\n", s(r, "verdict"));
+}
+
+static void print_labels(json_t *labels)
+{
+	const char *k;
+	json_t *v;
+	bool first = true;
+
+	json_object_foreach(labels, k, v) {
+		printf("%s%s=%s", first ? "" : ",", k, json_string_value(v));
+		first = false;
+	}
+	if (first)
+		printf("-");
+}
+
+static void print_pods(json_t *r)
+{
+	json_t *p, *ip;
+	size_t n, k;
+
+	printf("%-40s %-12s %-18s %-10s %-16s %s\n", "POD", "PORT", "MAC", "PHASE", "NODE", "IPS / LABELS");
+	json_array_foreach(r, n, p) {
+		char name[320];
+
+		snprintf(name, sizeof(name), "%s/%s", s(p, "namespace"), s(p, "name"));
+		printf("%-40s %-12s %-18s %-10s %-16s ", name, json_object_get(p, "port") ? s(p, "port") : "-",
+			json_object_get(p, "mac") ? s(p, "mac") : "-",
+			json_is_true(json_object_get(p, "known")) ? s(p, "phase") : "(not in the API)",
+			json_object_get(p, "node") ? s(p, "node") : "-");
+		json_array_foreach(json_object_get(p, "ips"), k, ip)
+			printf("%s%s", k ? "," : "", json_string_value(ip));
+		printf(" ");
+		print_labels(json_object_get(p, "labels"));
+		if (json_object_get(p, "detach_in_s"))
+			printf(" (deleted in the API: detached in %.0f s)", d(p, "detach_in_s"));
+		printf("\n");
+	}
+}
+
+static void print_nodes(json_t *r)
+{
+	json_t *nd, *v;
+	size_t n, k;
+
+	json_array_foreach(r, n, nd) {
+		printf("%s%s: pod CIDRs", s(nd, "name"), json_is_true(json_object_get(nd, "self")) ?
+			" (this node)" : "");
+		json_array_foreach(json_object_get(nd, "podCIDRs"), k, v)
+			printf(" %s", json_string_value(v));
+		printf(", InternalIP");
+		json_array_foreach(json_object_get(nd, "internalIPs"), k, v)
+			printf(" %s", json_string_value(v));
+		printf("\n");
+	}
+}
+
+static void print_cluster(json_t *r)
+{
+	json_t *src = json_object_get(r, "source"), *o, *f, *v;
+	const char *kind;
+	size_t n;
+
+	printf("node %s, pod CIDRs", s(r, "node"));
+	json_array_foreach(json_object_get(r, "pod_cidrs"), n, v)
+		printf(" %s", json_string_value(v));
+	printf("\nsource: %s", s(src, "source"));
+	if (json_object_get(src, "dir"))
+		printf(" %s (%lld reloads, %lld bad objects)", s(src, "dir"), i(src, "reloads"),
+			i(src, "bad_objects"));
+	printf("\n");
+	json_array_foreach(json_object_get(src, "files"), n, f)
+		printf("  %s: %lld objects%s%s\n", s(f, "file"), i(f, "objects"),
+			json_object_get(f, "error") ? ", error: " : "", json_object_get(f, "error") ? s(f, "error") : "");
+	if (s(src, "last_error")[0])
+		printf("last error: %s\n", s(src, "last_error"));
+	json_object_foreach(json_object_get(r, "objects"), kind, o)
+		printf("%-16s %6lld (added %lld, updated %lld, deleted %lld)\n", kind, i(o, "objects"),
+			i(o, "added"), i(o, "updated"), i(o, "deleted"));
+	printf("ports of deleted pods detached: %lld\n", i(r, "pods_detached"));
 }
 
 static json_t *read_flow_file(const char *path)
@@ -506,6 +590,19 @@ int main(int argc, char **argv)
 		need(nargs, 0, 1, cmd);
 		if (nargs == 1 && strcmp(args[0], "--all") == 0)
 			json_object_set_new(req, PSW_KEY_ALL, json_true());
+	} else if (strcmp(cmd, "pods") == 0) {
+		need(nargs, 0, 1, cmd);
+		if (nargs == 1 && strcmp(args[0], "--all") != 0)
+			die("unknown argument '%s'", args[0]);
+		if (nargs == 1)
+			json_object_set_new(req, PSW_KEY_ALL, json_true());
+		printer = print_pods;
+	} else if (strcmp(cmd, "nodes") == 0) {
+		need(nargs, 0, 0, cmd);
+		printer = print_nodes;
+	} else if (strcmp(cmd, "cluster") == 0) {
+		need(nargs, 0, 0, cmd);
+		printer = print_cluster;
 	} else if (strcmp(cmd, "version") == 0) {
 		need(nargs, 0, 0, cmd);
 	} else if (strcmp(cmd, "stop") == 0) {

@@ -26,7 +26,7 @@ packages=(
 	# build
 	gcc clang libclang-rt-14-dev meson ninja-build pkg-config
 	dpdk libdpdk-dev dpdk-dev libnuma-dev libjansson-dev libnl-3-dev
-	libnl-route-3-dev liburcu-dev libcurl4-openssl-dev libevent-dev
+	libnl-route-3-dev liburcu-dev libcurl4-openssl-dev libevent-dev libyaml-dev
 	# tests and tools
 	libcmocka-dev python3 python3-scapy jq iproute2 procps
 	# the CNI plugin's end-to-end tests: a real runtime and IPAM plugin

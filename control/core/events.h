@@ -22,6 +22,9 @@ enum psw_event {
 	// A port is being removed: taken out of the transaction's port table,
 	// still valid until after the commit.
 	PSW_EV_PORT_REMOVED,
+	// A Kubernetes object added, changed or gone: 'obj' is a struct
+	// kube_change (control/cluster/store.h).
+	PSW_EV_KUBE_OBJECT,
 	PSW_EV_COUNT,
 };
 

@@ -63,6 +63,11 @@
 #define PSW_KEY_VLAN "vlan"
 #define PSW_KEY_ALL "all"
 
+// the cluster: pods (all: bool, the whole cluster's), nodes, cluster
+#define PSW_CMD_PODS "pods"
+#define PSW_CMD_NODES "nodes"
+#define PSW_CMD_CLUSTER "cluster"
+
 // Port types
 #define PSW_PORT_TYPE_VHOST "vhost-user"
 #define PSW_PORT_TYPE_VHOST_CLIENT "vhost-user-client"

@@ -79,7 +79,7 @@ class Switch:
         raise RuntimeError("pswitchd did not come up:\n" + self.read_log())
 
     def read_log(self):
-        with open(self.log_path) as f:
+        with open(self.log_path, errors="replace") as f:
             return f.read()
 
     def ctl(self, *args, check=True):
