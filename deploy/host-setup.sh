@@ -31,6 +31,8 @@ packages=(
 	libcmocka-dev python3 python3-scapy jq iproute2 procps
 	# the CNI plugin's end-to-end tests: a real runtime and IPAM plugin
 	podman containernetworking-plugins runc busybox-static
+	# the suite's API server and the real clients that prove it
+	python3-cryptography python3-yaml python3-kubernetes
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -41,6 +43,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# kubectl: the machines this runs on have a current one on PATH; elsewhere
+# Debian's (kubernetes-client, older, enough for apply/get/delete)
+if ! command -v kubectl >/dev/null; then
+	apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null ||
+		echo "host-setup: no kubectl; its tests are skipped" >&2
 fi
 
 # Hugepages: benchmarks want them; everything also runs without (--no-huge).
