@@ -48,6 +48,11 @@ static const char usage[] =
 	"  --fdb-age SECONDS       MAC aging time (default 300)\n"
 	"  --manifests DIR         the cluster's Pods, Namespaces, Nodes and NetworkPolicies\n"
 	"                          from the YAML and JSON files of DIR, watched\n"
+	"  --kubeconfig FILE       the API server to watch: FILE's current context (server,\n"
+	"                          CA, token, token file or client certificate); without it\n"
+	"                          and --manifests, in-cluster (KUBERNETES_SERVICE_HOST)\n"
+	"  --kube-watch-timeout S  each watch asks the server to end after S to 2S seconds\n"
+	"                          (default 300); one silent for 2S+30 is dropped\n"
 	"  --node-name NAME        this node's name (default: NODE_NAME, or the host name)\n"
 	"  --pod-cidr CIDR         this node's pod CIDR when its Node has none (twice: dual stack)\n"
 	"  --pod-detach-grace S    a pod deleted in the API keeps its port this long, waiting\n"
@@ -69,7 +74,7 @@ enum {
 	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION, OPT_RXQ_ISOLATE,
 	OPT_LOAD_INTERVAL, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
 	OPT_CTL_MAX_CLIENTS, OPT_CTL_IDLE_TIMEOUT, OPT_CTL_TIMEOUT, OPT_SOCKET_DIR,
-	OPT_MANIFESTS, OPT_NODE_NAME, OPT_POD_CIDR, OPT_DETACH_GRACE,
+	OPT_MANIFESTS, OPT_KUBECONFIG, OPT_WATCH_TIMEOUT, OPT_NODE_NAME, OPT_POD_CIDR, OPT_DETACH_GRACE,
 };
 
 static const struct option long_opts[] = {
@@ -97,6 +102,8 @@ static const struct option long_opts[] = {
 	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
 	{"vhost-socket-dir", required_argument, NULL, OPT_SOCKET_DIR},
 	{"manifests", required_argument, NULL, OPT_MANIFESTS},
+	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+	{"kube-watch-timeout", required_argument, NULL, OPT_WATCH_TIMEOUT},
 	{"node-name", required_argument, NULL, OPT_NODE_NAME},
 	{"pod-cidr", required_argument, NULL, OPT_POD_CIDR},
 	{"pod-detach-grace", required_argument, NULL, OPT_DETACH_GRACE},
@@ -261,6 +268,15 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 		if (arg[0] == '\0' || strlen(arg) >= sizeof(cfg->manifests))
 			return fail(err, elen, "bad --manifests");
 		snprintf(cfg->manifests, sizeof(cfg->manifests), "%s", arg);
+		break;
+	case OPT_KUBECONFIG:
+		if (arg[0] == '\0' || strlen(arg) >= sizeof(cfg->kubeconfig))
+			return fail(err, elen, "bad --kubeconfig");
+		snprintf(cfg->kubeconfig, sizeof(cfg->kubeconfig), "%s", arg);
+		break;
+	case OPT_WATCH_TIMEOUT:
+		if (parse_num(arg, 3600, &cfg->kube_watch_timeout_s) < 0 || cfg->kube_watch_timeout_s == 0)
+			return fail(err, elen, "--kube-watch-timeout takes seconds, 1 to 3600");
 		break;
 	case OPT_NODE_NAME:
 		if (arg[0] == '\0' || strlen(arg) >= sizeof(cfg->node_name) ||
@@ -473,6 +489,7 @@ int config_parse(int argc, char **argv, struct psw_config *cfg, char *err, size_
 	cfg->restore = true;
 	cfg->ctl_limits = (struct api_limits)API_LIMITS_DEFAULT;
 	cfg->pod_detach_grace_s = 30;
+	cfg->kube_watch_timeout_s = 300;
 	cfg->control_core = UINT32_MAX;
 	cfg->rxq_isolate = true;
 	cfg->load_interval_s = 10;

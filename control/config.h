@@ -43,6 +43,8 @@ struct psw_config {
 	char *socket_dirs[16];        // --vhost-socket-dir: where vhost-user sockets may be
 	unsigned n_socket_dirs;
 	char manifests[PATH_MAX];     // the cluster from files, or empty
+	char kubeconfig[PATH_MAX];    // the API server, or empty (in-cluster, when there)
+	unsigned kube_watch_timeout_s;
 	char node_name[256];
 	char *pod_cidrs[2];
 	unsigned n_pod_cidrs;

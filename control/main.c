@@ -165,7 +165,8 @@ static int start_state(const struct psw_config *cfg, struct rte_mempool *pool, c
 
 static int start_cluster(const struct psw_config *cfg, char *err, size_t elen)
 {
-	struct cluster_config cc = {.manifests = cfg->manifests, .node_name = cfg->node_name,
+	struct cluster_config cc = {.manifests = cfg->manifests, .kubeconfig = cfg->kubeconfig,
+		.watch_timeout_s = cfg->kube_watch_timeout_s, .node_name = cfg->node_name,
 		.pod_cidrs = (const char *const *)cfg->pod_cidrs, .n_pod_cidrs = cfg->n_pod_cidrs,
 		.detach_grace_ms = (uint64_t)cfg->pod_detach_grace_s * 1000};
 

@@ -53,7 +53,9 @@ static const char usage[] =
 	"cluster\n"
 	"  pods [--all]                      this node's pods (namespace/name, port, MAC, IPs,\n"
 	"                                    labels, phase); --all: the cluster's\n"
-	"  nodes, cluster                    the nodes; where the objects come from, counts\n"
+	"  nodes, namespaces, cluster        the nodes; the namespaces and their labels; where\n"
+	"                                    the objects come from (the API server's connection,\n"
+	"                                    or the manifests), counts\n"
 	"MAC table\n"
 	"  fdb-show, fdb-add PORT MAC [VLAN], fdb-del MAC [VLAN], fdb-flush [--all]\n"
 	"other\n"
@@ -336,6 +338,43 @@ static void print_nodes(json_t *r)
 	}
 }
 
+static void print_namespaces(json_t *r)
+{
+	json_t *ns;
+	size_t n;
+
+	json_array_foreach(r, n, ns) {
+		printf("%s", s(ns, "name"));
+		print_labels(json_object_get(ns, "labels"));
+		printf("\n");
+	}
+}
+
+// The API server's side of pswitchctl cluster: the connection, then each
+// resource's list and watch.
+static void print_api_source(json_t *src)
+{
+	json_t *k, *ev, *v;
+	const char *res, *t;
+
+	printf(" %s (%s, %s%s), %lld connections, %lld token reloads, %lld auth failures\n",
+		s(src, "server"), s(src, "from"), s(src, "auth"),
+		json_is_true(json_object_get(src, "insecure")) ? ", TLS NOT VERIFIED" : "",
+		i(src, "connects"), i(src, "token_reloads"), i(src, "auth_failures"));
+	json_object_foreach(json_object_get(src, "kinds"), res, k) {
+		printf("  %-16s %-11s rv %-8s lists %lld relists %lld watches %lld errors %lld bad %lld",
+			res, s(k, "state"), s(k, "resourceVersion"), i(k, "lists"), i(k, "relists"),
+			i(k, "watches"), i(k, "errors"), i(k, "bad_events") + i(k, "bad_objects"));
+		ev = json_object_get(k, "events");
+		printf(" events");
+		json_object_foreach(ev, t, v)
+			printf(" %s %lld", t, (long long)json_integer_value(v));
+		printf("\n");
+		if (s(k, "last_error")[0])
+			printf("    last error: %s\n", s(k, "last_error"));
+	}
+}
+
 static void print_cluster(json_t *r)
 {
 	json_t *src = json_object_get(r, "source"), *o, *f, *v;
@@ -346,10 +385,13 @@ static void print_cluster(json_t *r)
 	json_array_foreach(json_object_get(r, "pod_cidrs"), n, v)
 		printf(" %s", json_string_value(v));
 	printf("\nsource: %s", s(src, "source"));
-	if (json_object_get(src, "dir"))
+	if (strcmp(s(src, "source"), "api") == 0)
+		print_api_source(src);
+	else if (json_object_get(src, "dir"))
 		printf(" %s (%lld reloads, %lld bad objects)", s(src, "dir"), i(src, "reloads"),
 			i(src, "bad_objects"));
-	printf("\n");
+	if (strcmp(s(src, "source"), "api") != 0)
+		printf("\n");
 	json_array_foreach(json_object_get(src, "files"), n, f)
 		printf("  %s: %lld objects%s%s\n", s(f, "file"), i(f, "objects"),
 			json_object_get(f, "error") ? ", error: " : "", json_object_get(f, "error") ? s(f, "error") : "");
@@ -600,6 +642,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "nodes") == 0) {
 		need(nargs, 0, 0, cmd);
 		printer = print_nodes;
+	} else if (strcmp(cmd, "namespaces") == 0) {
+		need(nargs, 0, 0, cmd);
+		printer = print_namespaces;
 	} else if (strcmp(cmd, "cluster") == 0) {
 		need(nargs, 0, 0, cmd);
 		printer = print_cluster;

@@ -7,6 +7,8 @@
 #include "cluster/store.h"
 #include "core/api.h"
 #include "errorf.h"
+#include "kube/kubeconfig.h"
+#include "kube/watcher.h"
 #include "log.h"
 #include "ports/port_ctl.h"
 
@@ -18,7 +20,32 @@
 
 static char node_name[256];
 static json_t *pod_cidrs;  // --pod-cidr, when the cluster assigns none
-static bool from_manifests;
+static enum { SRC_NONE, SRC_MANIFESTS, SRC_API } source;
+static const char *const source_names[] = {"none", "manifests", "api"};
+
+// The API server: --kubeconfig, else in-cluster when pswitchd runs in a
+// pod (KUBERNETES_SERVICE_HOST), else none (the switch alone).
+static int start_api(const struct cluster_config *cfg, char *err, size_t elen)
+{
+	struct kube_creds c;
+	int ret;
+
+	if (cfg->kubeconfig != NULL && cfg->kubeconfig[0] != '\0')
+		ret = kube_creds_from_kubeconfig(cfg->kubeconfig, &c, err, elen);
+	else
+		ret = kube_creds_in_cluster(KUBE_SA_DIR, &c, err, elen);
+	if (ret == -ENOENT && (cfg->kubeconfig == NULL || cfg->kubeconfig[0] == '\0'))
+		return 0;
+	if (ret < 0)
+		return ret;
+	ret = watcher_start(&c, cfg->watch_timeout_s, err, elen);
+	if (ret < 0) {
+		watcher_stop();
+		return ret;
+	}
+	source = SRC_API;
+	return 0;
+}
 
 int cluster_start(const struct cluster_config *cfg, char *err, size_t elen)
 {
@@ -35,18 +62,24 @@ int cluster_start(const struct cluster_config *cfg, char *err, size_t elen)
 		ret = manifests_start(cfg->manifests, err, elen);
 		if (ret < 0)
 			return ret;
-		from_manifests = true;
+		source = SRC_MANIFESTS;
+	} else {
+		ret = start_api(cfg, err, elen);
+		if (ret < 0)
+			return ret;
 	}
 	LOG_INFO(0, "cluster side ready", KV_STR("node", node_name),
-		KV_STR("source", from_manifests ? "manifests" : "none"));
+		KV_STR("source", source_names[source]));
 	return 0;
 }
 
 void cluster_stop(void)
 {
-	if (from_manifests)
+	if (source == SRC_MANIFESTS)
 		manifests_stop();
-	from_manifests = false;
+	else if (source == SRC_API)
+		watcher_stop();
+	source = SRC_NONE;
 	pod_bind_fini();
 	cluster_store_fini();
 	json_decref(pod_cidrs);
@@ -141,6 +174,21 @@ static json_t *h_nodes(json_t *req, struct api_reply *rep)
 static struct api_command nodes_cmd = {PSW_CMD_NODES, h_nodes, NULL};
 API_REGISTER(nodes_cmd)
 
+static json_t *h_namespaces(json_t *req, struct api_reply *rep)
+{
+	json_t *out = json_array(), *form;
+	const char *key;
+
+	(void)req;
+	(void)rep;
+	json_object_foreach((json_t *)cluster_all(KUBE_NAMESPACE), key, form)
+		json_array_append(out, form);
+	return out;
+}
+
+static struct api_command namespaces_cmd = {PSW_CMD_NAMESPACES, h_namespaces, NULL};
+API_REGISTER(namespaces_cmd)
+
 // This node's pod CIDRs: its Node's, or --pod-cidr when the cluster gives
 // none.
 json_t *cluster_own_pod_cidrs(void)
@@ -158,7 +206,8 @@ static json_t *h_cluster(json_t *req, struct api_reply *rep)
 	(void)req;
 	(void)rep;
 	return json_pack("{s:s,s:o,s:o,s:o,s:I}", "node", node_name, "pod_cidrs", cidrs,
-		"source", from_manifests ? manifests_status() : json_pack("{s:s}", "source", "none"),
+		"source", source == SRC_MANIFESTS ? manifests_status() : source == SRC_API ?
+		watcher_status() : json_pack("{s:s}", "source", "none"),
 		"objects", cluster_counts(), "pods_detached", (json_int_t)pod_bind_detached());
 }
 

@@ -10,6 +10,8 @@
 
 struct cluster_config {
 	const char *manifests;      // --manifests DIR, or NULL
+	const char *kubeconfig;     // --kubeconfig FILE, or NULL: in-cluster when there
+	unsigned watch_timeout_s;   // --kube-watch-timeout
 	const char *node_name;      // --node-name, NODE_NAME, or the host name
 	const char *const *pod_cidrs; // --pod-cidr, when the Node has none
 	unsigned n_pod_cidrs;

@@ -63,9 +63,10 @@
 #define PSW_KEY_VLAN "vlan"
 #define PSW_KEY_ALL "all"
 
-// the cluster: pods (all: bool, the whole cluster's), nodes, cluster
+// the cluster: pods (all: bool, the whole cluster's), nodes, namespaces, cluster
 #define PSW_CMD_PODS "pods"
 #define PSW_CMD_NODES "nodes"
+#define PSW_CMD_NAMESPACES "namespaces"
 #define PSW_CMD_CLUSTER "cluster"
 
 // Port types

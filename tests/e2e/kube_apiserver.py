@@ -440,6 +440,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if auth.startswith("Bearer "):
             tok = auth[7:].strip()
             api.tokens_seen.append(tok)
+            api.agents.append((self.headers.get("User-Agent") or "", tok))
             if tok in api.tokens:
                 return api.tokens[tok]
             raise ApiError(401, "Unauthorized", "Unauthorized")
@@ -541,7 +542,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 start, rv = int(c["start"]), c["rv"]
             except Exception:
                 raise ApiError(400, "BadRequest", "continue key is not valid")
-            if int(rv) <= st.compacted:
+            if int(rv) < st.compacted:
                 raise ApiError(410, "Expired", "The provided continue parameter is too old to display "
                                "a consistent list result. You can start a new list without the "
                                "continue parameter.")
@@ -718,6 +719,7 @@ class ApiServer:
         self.tokens = {}            # token -> user
         self.forbidden_users = set()
         self.tokens_seen, self.requests, self.watches, self.lists = [], [], [], []
+        self.agents = []            # (User-Agent, token) of each request with a token
         self.injected = []          # (resource or None, raw bytes) sent into watches
         self.stall = False
         self.stopping = False
@@ -726,6 +728,7 @@ class ApiServer:
         self.bookmark_s = 1.0
         self.max_watch_s = 1800.0
         self.tls_failures = 0
+        self.bookmarks_sent = 0
         self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.tls.load_cert_chain(self.pki.server_cert, self.pki.server_key)
         self.tls.load_verify_locations(self.pki.ca_file)
