@@ -36,8 +36,11 @@ int watch_event_parse(const char *line, size_t len, struct watch_event *ev, char
 		return psw_errorf(err, elen, -EINVAL, "a watch event of no known type");
 	}
 	if (!json_is_object(obj)) {
+		// the sentence first: 'type' lives in 'root'
+		int ret = psw_errorf(err, elen, -EINVAL, "a %s watch event without an object", type);
+
 		json_decref(root);
-		return psw_errorf(err, elen, -EINVAL, "a %s watch event without an object", type);
+		return ret;
 	}
 	ev->type = (enum watch_type)t;
 	ev->object = json_incref(obj);

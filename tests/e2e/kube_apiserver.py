@@ -25,6 +25,7 @@ import http.server
 import ipaddress
 import json
 import os
+import select
 import socketserver
 import ssl
 import sys
@@ -600,7 +601,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             deadline = time.monotonic() + timeout
             last_bm = time.monotonic()
-            sent_upto = len(api.injected)
             while not api.stopping:
                 out = []
                 with st.lock:
@@ -612,12 +612,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             if match(o):
                                 out.append(json.dumps({"type": typ, "object": o}).encode() + b"\n")
                             pos = erv
-                    if not out and len(api.injected) == sent_upto:
+                    # a client sends nothing on a watch: readable is closing
+                    if select.select([self.connection], [], [], 0)[0]:
+                        self.close_connection = True
+                        return
+                    # injected bytes go to the first stream of their resource
+                    # that reads them, once
+                    mine = [i for i in api.injected if i[0] in (None, res)]
+                    for i in mine:
+                        api.injected.remove(i)
+                        out.append(i[1])
+                    if not out:
                         st.lock.wait(0.1)
-                for raw in api.injected[sent_upto:]:
-                    if raw[0] in (None, res):
-                        out.append(raw[1])
-                sent_upto = len(api.injected)
                 for line in out:
                     if api.split_events and len(line) > 4:
                         # one event over two chunks, some time apart
@@ -720,7 +726,7 @@ class ApiServer:
         self.forbidden_users = set()
         self.tokens_seen, self.requests, self.watches, self.lists = [], [], [], []
         self.agents = []            # (User-Agent, token) of each request with a token
-        self.injected = []          # (resource or None, raw bytes) sent into watches
+        self.injected = []          # (resource or None, raw bytes) for the next watch to read
         self.stall = False
         self.stopping = False
         self.gone_as_status = False # 410 as an HTTP status, not an ERROR event

@@ -255,14 +255,21 @@ class Streams(WatchTest):
 
     def test_malformed_truncated_and_split_events(self):
         self.assert_equal_to_server()
-        self.api.inject(b"{this is not json\n", "pods")
-        self.assertTrue(wait_for(lambda: self.status()["kinds"]["pods"]["bad_events"] >= 1))
-        self.api.inject(json.dumps({"type": "ADDED", "object": {"metadata": {"namespace": "web"}}}).encode()
-                        + b"\n", "pods")
-        self.api.inject(json.dumps({"type": "WHAT", "object": {}}).encode() + b"\n", "pods")
-        self.api.inject(json.dumps({"type": "MODIFIED", "object": {"kind": "Pod", "metadata": {
-            "name": "p0", "namespace": "web", "labels": "not a map"}}}).encode() + b"\n", "pods")
-        self.assertTrue(wait_for(lambda: self.status()["kinds"]["pods"]["bad_events"] >= 3))
+        bad = [b"{this is not json\n",
+               json.dumps({"type": "ADDED", "object": {"metadata": {"namespace": "web"}}}).encode() + b"\n",
+               json.dumps({"type": "WHAT", "object": {}}).encode() + b"\n",
+               json.dumps({"type": "MODIFIED", "object": {"kind": "Pod", "metadata": {
+                   "name": "p0", "namespace": "web", "labels": "not a map"}}}).encode() + b"\n",
+               b'{"type": "ADDED", "object": {"metadata": {"name": "trunc'  # cut: the stream ends
+               ]
+        for n, raw in enumerate(bad, 1):
+            self.api.inject(raw, "pods")
+            if n == len(bad):
+                time.sleep(0.5)
+                self.api.drop_watches()
+            self.assertTrue(wait_for(lambda: self.status()["kinds"]["pods"]["bad_events"] >= min(n, 4)),
+                            self.status()["kinds"]["pods"])
+        self.assertIn("watch", self.status()["kinds"]["pods"]["last_error"])
         # every event split over two chunks, some time apart
         self.api.split_events = True
         self.v1.patch_namespaced_pod("p0", "web", {"metadata": {"labels": {"split": "yes"}}})
@@ -346,7 +353,6 @@ class Auth(WatchTest):
         with self.assertRaises(RuntimeError) as e:
             self.sw = Switch(extra=("--kubeconfig", self.kubeconfig, "--node-name", NODE))
         self.assertIn("no current context", str(e.exception))
-        del self.sw
 
 
 if __name__ == "__main__":
