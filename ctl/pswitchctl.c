@@ -299,19 +299,23 @@ static void print_labels(json_t *labels)
 
 static void print_pods(json_t *r)
 {
-	json_t *p, *ip;
+	json_t *p, *ip, *ips;
 	size_t n, k;
 
-	printf("%-40s %-12s %-18s %-10s %-16s %s\n", "POD", "PORT", "MAC", "PHASE", "NODE", "IPS / LABELS");
+	printf("%-32s %-16s %-18s %-10s %-16s %s\n", "POD", "PORT", "MAC", "PHASE", "NODE", "IPS / LABELS");
 	json_array_foreach(r, n, p) {
 		char name[320];
 
 		snprintf(name, sizeof(name), "%s/%s", s(p, "namespace"), s(p, "name"));
-		printf("%-40s %-12s %-18s %-10s %-16s ", name, json_object_get(p, "port") ? s(p, "port") : "-",
+		printf("%-32s %-16s %-18s %-10s %-16s ", name, json_object_get(p, "port") ? s(p, "port") : "-",
 			json_object_get(p, "mac") ? s(p, "mac") : "-",
 			json_is_true(json_object_get(p, "known")) ? s(p, "phase") : "(not in the API)",
 			json_object_get(p, "node") ? s(p, "node") : "-");
-		json_array_foreach(json_object_get(p, "ips"), k, ip)
+		// the API's IPs, else (status not written yet) the port's
+		ips = json_object_get(p, "ips");
+		if (json_array_size(ips) == 0 && json_is_array(json_object_get(p, "port_ips")))
+			ips = json_object_get(p, "port_ips");
+		json_array_foreach(ips, k, ip)
 			printf("%s%s", k ? "," : "", json_string_value(ip));
 		printf(" ");
 		print_labels(json_object_get(p, "labels"));

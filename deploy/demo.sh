@@ -7,9 +7,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# --manifests DIR: the cluster's objects from DIR instead of the embedded
+# deploy/demo-cluster.yaml
+manifests=""
+if [ "${1:-}" = --manifests ] && [ -n "${2:-}" ]; then
+	manifests=$(realpath "$2")
+elif [ $# -gt 0 ]; then
+	echo "usage: $0 [--manifests DIR]" >&2
+	exit 2
+fi
 [ -x build/pswitchd ] || deploy/host-setup.sh
 
 run=$(mktemp -d /tmp/pswitch-demo.XXXXXX)
+if [ -z "$manifests" ]; then
+	manifests="$run/manifests"
+	mkdir -p "$manifests"
+	cp deploy/demo-cluster.yaml "$manifests/"
+fi
 ctl() { "$root/build/ctl/pswitchctl" --socket "$run/ctl.sock" "$@"; }
 pids=()
 netns=()
@@ -23,10 +37,14 @@ trap cleanup EXIT
 
 echo "== starting pswitchd (PMD on core 1, control on core 0)"
 build/pswitchd --run-dir "$run" --control-socket "$run/ctl.sock" --file-prefix pswitch-demo \
-	--no-restore --pmd-cores 1 --control-core 0 --memory 512 >"$run/pswitchd.log" 2>&1 &
+	--no-restore --pmd-cores 1 --control-core 0 --memory 512 \
+	--manifests "$manifests" --node-name demo-node >"$run/pswitchd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -S "$run/ctl.sock" ] && ctl version >/dev/null 2>&1 && break; sleep 0.1; done
 ctl version
+echo "== the cluster, from $manifests"
+ctl cluster
+ctl nodes
 
 echo "== adding pods' ports and flows"
 for pod in pod1 pod2 pod3; do ctl add-port $pod vhost-user; done
@@ -93,6 +111,7 @@ cat > "$run/cni.conf" <<CONF
 CONF
 cni() { # command pod
 	env CNI_COMMAND=$1 CNI_CONTAINERID=demo-$2 CNI_NETNS=/var/run/netns/pswitch-demo-$2 \
+		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=$2;K8S_POD_UID=demo-uid-$2" \
 		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni build/cni/pswitch-cni < "$run/cni.conf"
 }
 for p in web db; do
@@ -104,6 +123,9 @@ done
 db_ip=$(ip -n pswitch-demo-db -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1)
 echo "-- web pings db ($db_ip) through pswitchd:"
 ip netns exec pswitch-demo-web busybox ping -c 3 -W 1 "$db_ip"
+echo "-- bound to their Pod objects (pswitchctl pods; --all adds the other node's):"
+ctl pods
+ctl pods --all | grep cache || true
 echo "-- their ports and port-security flows:"
 ctl show | grep -A1 " psw"
 ctl dump-flows | grep "cookie=0x50535700" || true
