@@ -377,6 +377,10 @@ static void print_api_source(json_t *src)
 		if (s(k, "last_error")[0])
 			printf("    last error: %s\n", s(k, "last_error"));
 	}
+	k = json_object_get(src, "apply");
+	if (json_object_get(k, "samples"))
+		printf("  events applied %lld: p50 %.1f us, p99 %.1f us, max %.1f us (the last %lld)\n",
+			i(k, "events"), d(k, "p50_us"), d(k, "p99_us"), d(k, "max_us"), i(k, "samples"));
 }
 
 static void print_cluster(json_t *r)

@@ -58,6 +58,10 @@ int cluster_start(const struct cluster_config *cfg, char *err, size_t elen)
 	for (unsigned i = 0; i < cfg->n_pod_cidrs; i++)
 		json_array_append_new(pod_cidrs, json_string(cfg->pod_cidrs[i]));
 	pod_bind_config(cfg->detach_grace_ms);
+	if (cfg->manifests != NULL && cfg->manifests[0] != '\0' && cfg->kubeconfig != NULL &&
+	    cfg->kubeconfig[0] != '\0')
+		return psw_errorf(err, elen, -EINVAL, "--manifests and --kubeconfig are two sources of "
+			"the cluster's objects: give one");
 	if (cfg->manifests != NULL && cfg->manifests[0] != '\0') {
 		ret = manifests_start(cfg->manifests, err, elen);
 		if (ret < 0)

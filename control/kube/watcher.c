@@ -355,11 +355,50 @@ static void apply_event(struct watch *w, struct watch_event *ev)
 		LOG_ERR("cannot apply an event", KV_STR("key", key), KV_STR("err", err));
 }
 
+// pswitchd's own time for an event, from its whole line read to its
+// change published: the last APPLY_SAMPLES, for pswitchctl cluster's
+// percentiles.
+#define APPLY_SAMPLES 4096
+static uint32_t apply_ns[APPLY_SAMPLES];
+static uint64_t applied;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static json_t *apply_stats(void)
+{
+	size_t n = applied < APPLY_SAMPLES ? applied : APPLY_SAMPLES;
+	uint32_t *v = n ? malloc(n * sizeof(*v)) : NULL;
+	json_t *o;
+
+	if (v == NULL)
+		return json_pack("{s:I}", "events", (json_int_t)applied);
+	memcpy(v, apply_ns, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_u32);
+	o = json_pack("{s:I,s:I,s:f,s:f,s:f}", "events", (json_int_t)applied, "samples", (json_int_t)n,
+		"p50_us", v[n / 2] / 1000.0, "p99_us", v[n * 99 / 100] / 1000.0, "max_us", v[n - 1] / 1000.0);
+	free(v);
+	return o;
+}
+
 static int on_line(void *arg, const char *line, size_t len)
 {
 	struct watch *w = arg;
 	struct watch_event ev;
 	char err[256];
+	uint64_t t0 = now_ns();
 
 	if (watch_event_parse(line, len, &ev, err, sizeof(err)) < 0) {
 		// an event not understood may be one missed: the stream is
@@ -389,6 +428,11 @@ static int on_line(void *arg, const char *line, size_t len)
 		break;
 	default:
 		apply_event(w, &ev);
+		{
+			uint64_t dt = now_ns() - t0;
+
+			apply_ns[applied++ % APPLY_SAMPLES] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+		}
 		break;
 	}
 	set_rv(w, ev.resource_version);
@@ -533,10 +577,10 @@ json_t *watcher_status(void)
 			"errors", (json_int_t)w->errors, "last_error", w->last_error,
 			"last_error_at", (json_int_t)w->last_error_at));
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:I,s:I,s:I,s:s,s:o}", "source", "api", "server",
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:I,s:I,s:I,s:s,s:o,s:o}", "source", "api", "server",
 		creds.server, "from", creds.origin,
 		"auth", creds.cert.len ? "client certificate" : creds.token ? "bearer token" : "none",
 		"insecure", creds.insecure, "connects", (json_int_t)kube_http_connects(),
 		"token_reloads", (json_int_t)token_reloads, "auth_failures", (json_int_t)auth_failures,
-		"last_error", last_error, "kinds", kinds);
+		"last_error", last_error, "kinds", kinds, "apply", apply_stats());
 }

@@ -24,6 +24,17 @@ SLOW = float(os.environ.get("PSW_SLOW", "1"))
 SANITIZED = os.environ.get("PSW_SANITIZED") == "1"
 
 
+def wait_for(pred, timeout=10):
+    """True once pred() is, within 'timeout' seconds (stretched on slow
+    builds), else False."""
+    deadline = time.time() + timeout * SLOW
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def hugepages_free_mb():
     free = size = 0
     with open("/proc/meminfo") as f:

@@ -369,9 +369,10 @@ class Store:
             return o
 
     def list(self, res, ns):
+        """The objects (shared, not copied: a change replaces an object,
+        never edits it) in key order, and the version they are at."""
         with self.lock:
-            items = [copy.deepcopy(o) for (ons, _), o in sorted(self.objects[res].items())
-                     if ns is None or ons == ns]
+            items = [o for (ons, _), o in sorted(self.objects[res].items()) if ns is None or ons == ns]
             return items, str(self.rv)
 
 
@@ -530,13 +531,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, st.get(res, ns, name))
         if parse_bool(self.query.get("watch")):
             return self._watch(res, ns)
-        items, rv = st.list(res, ns)
         ls, fs = self.query.get("labelSelector"), self.query.get("fieldSelector")
-        items = [o for o in items if (not ls or label_selector_matches(ls, o["metadata"].get("labels") or {}))
-                 and (not fs or field_selector_matches(fs, o))]
         limit = int(self.query.get("limit") or 0)
         start = 0
         cont = self.query.get("continue")
+        snap_key = None
         if cont:
             try:
                 c = json.loads(base64.urlsafe_b64decode(cont.encode()))
@@ -547,11 +546,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(410, "Expired", "The provided continue parameter is too old to display "
                                "a consistent list result. You can start a new list without the "
                                "continue parameter.")
-            # a consistent page: objects as of the list's version
-            items = [o for o in items if int(o["metadata"]["resourceVersion"]) <= int(rv)]
+            snap_key = (res, ns, ls, fs, rv)
+            items = self.server.api.snapshots.get(snap_key)
+            if items is None:
+                # a consistent page without the snapshot: objects as of the
+                # list's version (those changed since are left out)
+                items, _ = st.list(res, ns)
+                items = [o for o in items if int(o["metadata"]["resourceVersion"]) <= int(rv)]
+        else:
+            items, rv = st.list(res, ns)
+        if snap_key is None or snap_key not in self.server.api.snapshots:
+            items = [o for o in items if (not ls or label_selector_matches(ls, o["metadata"].get("labels") or {}))
+                     and (not fs or field_selector_matches(fs, o))]
         md = {"resourceVersion": rv}
         page = items[start:start + limit] if limit else items[start:]
         if limit and start + limit < len(items):
+            # the list as of its version, for the pages that follow (as
+            # etcd serves them at the list's revision)
+            snaps = self.server.api.snapshots
+            snaps[(res, ns, ls, fs, rv)] = items
+            while len(snaps) > 16:
+                snaps.pop(next(iter(snaps)))
             md["continue"] = base64.urlsafe_b64encode(json.dumps(
                 {"start": start + limit, "rv": rv}).encode()).decode()
             md["remainingItemCount"] = len(items) - start - limit
@@ -735,6 +750,7 @@ class ApiServer:
         self.max_watch_s = 1800.0
         self.tls_failures = 0
         self.bookmarks_sent = 0
+        self.snapshots = {}         # a paginated list's objects, by (resource, ns, selectors, rv)
         self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.tls.load_cert_chain(self.pki.server_cert, self.pki.server_key)
         self.tls.load_verify_locations(self.pki.ca_file)

@@ -15,20 +15,13 @@ import tempfile
 import time
 import unittest
 
-from harness import SLOW, SwitchTest
+from cni_util import CniTest, run_plugin
+from harness import SwitchTest, wait_for
 from kube_apiserver import ApiServer
 
 NODE = "node-a"
 KUBECTL = shutil.which("kubectl")
 
-
-def wait_for(pred, timeout=15):
-    deadline = time.time() + timeout * SLOW
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def ns_obj(name, labels=None):
@@ -353,6 +346,65 @@ class Auth(WatchTest):
         with self.assertRaises(RuntimeError) as e:
             self.sw = Switch(extra=("--kubeconfig", self.kubeconfig, "--node-name", NODE))
         self.assertIn("no current context", str(e.exception))
+        with self.assertRaises(RuntimeError) as e:
+            Switch(extra=("--kubeconfig", self.admin_cfg, "--manifests", self.kdir))
+        self.assertIn("give one", str(e.exception))
+
+
+class PodBinding(CniTest):
+    """pswitch-cni's pods bound to Pods the API server holds."""
+
+    def setUp(self):
+        self.kdir = tempfile.mkdtemp(prefix="psw-kube-")
+        self.api = ApiServer(self.kdir)
+        self.api.tokens["node-token"] = "system:node:node-a"
+        kc = self.api.kubeconfig(os.path.join(self.kdir, "node.kubeconfig"), token="node-token")
+        self.api.store.create("namespaces", "", ns_obj("web"))
+        self.EXTRA = ("--kubeconfig", kc, "--node-name", NODE, "--pod-detach-grace", "2",
+                      "--kube-watch-timeout", "3")
+        super().setUp()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:
+            self.api.stop()
+            shutil.rmtree(self.kdir, ignore_errors=True)
+
+    def attach(self, name):
+        uid = self.api.store.get("pods", "web", name)["metadata"]["uid"]
+        r, ns, cid = self.add(args="IgnoreUnknown=1;K8S_POD_NAMESPACE=web;K8S_POD_NAME=%s;K8S_POD_UID=%s"
+                              % (name, uid))
+        self.assertEqual(r.rc, 0, r)
+        return ns, cid
+
+    def test_deleted_in_the_api_without_a_del(self):
+        self.api.store.create("pods", "web", pod_obj("front", labels={"app": "front"}))
+        self.assertTrue(wait_for(lambda: self.sw.j("pods")))
+        ns, cid = self.attach("front")
+        p = [x for x in self.sw.j("pods") if x.get("port")][0]
+        self.assertEqual((p["namespace"], p["name"], p["known"], p["labels"]),
+                         ("web", "front", True, {"app": "front"}))
+        self.api.store.delete("pods", "web", "front")
+        self.assertTrue(wait_for(lambda: self.sw.port(p["port"]) is None, timeout=15))
+        self.assertEqual(self.sw.j("cluster")["pods_detached"], 1)
+        d = run_plugin("DEL", self.conf(), cid=cid, netns=ns.path)
+        self.assertEqual(d.rc, 0, d)
+        self.assertNothingLeft()
+
+    def test_a_pod_replaced_under_the_same_name(self):
+        # a StatefulSet's pod comes back with the same name and another
+        # UID: the old sandbox's port is the old Pod's, and goes
+        self.api.store.create("pods", "web", pod_obj("db-0"))
+        self.assertTrue(wait_for(lambda: self.sw.j("pods")))
+        ns, cid = self.attach("db-0")
+        port = [x for x in self.sw.j("pods") if x.get("port")][0]["port"]
+        self.api.store.delete("pods", "web", "db-0")
+        self.api.store.create("pods", "web", pod_obj("db-0"))
+        self.assertTrue(wait_for(lambda: self.sw.port(port) is None, timeout=15))
+        d = run_plugin("DEL", self.conf(), cid=cid, netns=ns.path)
+        self.assertEqual(d.rc, 0, d)
+        self.assertNothingLeft()
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 
 from cni_util import CniTest, run_plugin
-from harness import SLOW, SwitchTest
+from harness import SwitchTest, wait_for
 
 NODE = "node-a"
 
@@ -85,14 +84,6 @@ def write(d, name, text):
         f.write(text if isinstance(text, str) else json.dumps(text))
     os.rename(tmp, os.path.join(d, name))
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout * SLOW
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 class Manifests(SwitchTest):

@@ -12,7 +12,8 @@ import unittest
 
 from scapy.all import Ether, IP, TCP, UDP, raw
 
-from harness import SANITIZED, SLOW, Peer, Switch, SwitchTest, control_call, rss_kb, send, vhost_path
+from harness import (SANITIZED, SLOW, Peer, Switch, SwitchTest, control_call, rss_kb, send,
+                     vhost_path, wait_for)
 
 A, B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
 
@@ -29,14 +30,6 @@ def shape(flows):
     return sorted((f["table"], f["priority"], f["cookie"], f["match"], f["actions"], f["idle_timeout"],
                    f["hard_timeout"]) for f in flows)
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout * SLOW
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 class Restart(unittest.TestCase):
