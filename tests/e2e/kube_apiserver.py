@@ -19,10 +19,12 @@ Run alone (for the demo and perf/): python3 kube_apiserver.py DIR --port N
 writes DIR/kubeconfig and serves until killed."""
 
 import base64
+import bisect
 import copy
 import datetime
 import http.server
 import ipaddress
+import itertools
 import json
 import os
 import select
@@ -622,11 +624,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if st.epoch != epoch:
                         self.close_connection = True
                         return          # cut without the last chunk: a dropped stream
-                    for erv, eres, typ, o in st.history:
-                        if erv > pos and eres == res:
+                    # the history is in version order: start after 'pos'
+                    first = bisect.bisect_right(st.history, pos, key=lambda e: e[0])
+                    for erv, eres, typ, o in itertools.islice(st.history, first, None):
+                        if eres == res:
                             if match(o):
                                 out.append(json.dumps({"type": typ, "object": o}).encode() + b"\n")
-                            pos = erv
+                    if st.history:
+                        pos = max(pos, st.history[-1][0])
                     # a client sends nothing on a watch: readable is closing
                     if select.select([self.connection], [], [], 0)[0]:
                         self.close_connection = True

@@ -339,6 +339,43 @@ class Auth(WatchTest):
         self.assert_equal_to_server()
         self.assertEqual(self.status()["auth"], "client certificate")
 
+    def test_insecure_skip_tls_verify_is_loud(self):
+        self.api.kubeconfig(self.kubeconfig, token="node-token", insecure=True)
+        self.start()
+        self.assert_equal_to_server()
+        self.assertTrue(self.status()["insecure"])
+        self.assertIn("NOT verified", self.sw.read_log())
+
+    def test_in_cluster(self):
+        sa = "/var/run/secrets/kubernetes.io/serviceaccount"
+        if os.path.exists(sa):
+            self.skipTest("this machine has a service account of its own")
+        made = []
+        d = sa
+        while not os.path.exists(d):
+            made.append(d)
+            d = os.path.dirname(d)
+        os.makedirs(sa)
+        saved = {k: os.environ.get(k) for k in ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")}
+        try:
+            shutil.copy(self.api.pki.ca_file, os.path.join(sa, "ca.crt"))
+            with open(os.path.join(sa, "token"), "w") as f:
+                f.write("node-token")
+            os.environ["KUBERNETES_SERVICE_HOST"] = "127.0.0.1"
+            os.environ["KUBERNETES_SERVICE_PORT"] = str(self.api.port)
+            self.EXTRA = ("--node-name", NODE, "--kube-watch-timeout", "3")
+            SwitchTest.setUp(self)
+            self.assert_equal_to_server()
+            self.assertIn("in-cluster", self.status()["from"])
+            self.assertEqual(self.status()["server"], "https://127.0.0.1:%d" % self.api.port)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            shutil.rmtree(made[-1], ignore_errors=True)
+
     def test_bad_kubeconfig_is_a_clear_error(self):
         with open(self.kubeconfig, "w") as f:
             f.write("apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n")
