@@ -87,6 +87,8 @@ void watch_lines_fini(struct watch_lines *w)
 
 static int append(struct watch_lines *w, const char *data, size_t n)
 {
+	if (n == 0)
+		return 0; // nothing to keep (and no buffer yet, perhaps)
 	if (w->len + n > w->max) {
 		w->overflow = true;
 		w->len = 0;
