@@ -446,6 +446,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             api.tokens_seen.append(tok)
             api.agents.append((self.headers.get("User-Agent") or "", tok))
             if tok in api.tokens:
+                if api.tokens[tok] in api.forbidden_users:
+                    raise ApiError(403, "Forbidden", 'pods is forbidden: User "%s" cannot list resource '
+                                   '"pods" in API group "" at the cluster scope' % api.tokens[tok])
                 return api.tokens[tok]
             raise ApiError(401, "Unauthorized", "Unauthorized")
         cert = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None

@@ -298,6 +298,18 @@ class Auth(WatchTest):
         self.assert_equal_to_server(40)
         self.assertNotIn("later-token", self.sw.read_log(), "the token is never logged")
 
+    def test_403_then_granted(self):
+        # RBAC not there yet: the reason is logged, and access once granted
+        # is picked up by itself
+        self.api.forbidden_users.add("system:node:node-a")
+        self.api.kubeconfig(self.kubeconfig, token="node-token")
+        self.start()
+        self.assertTrue(wait_for(lambda: "403" in self.status()["last_error"]), self.status())
+        self.assertIn("cannot list resource", self.status()["last_error"])
+        self.assertIn("Forbidden", self.sw.read_log())
+        self.api.forbidden_users.clear()
+        self.assert_equal_to_server(40)
+
     def test_wrong_ca_is_refused(self):
         from kube_apiserver import Pki
         other = tempfile.mkdtemp(prefix="psw-otherca-")
