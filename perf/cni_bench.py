@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results_file import replace_section  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.abspath(os.environ.get("PSW_BUILD", os.path.join(ROOT, "build")))
 PLUGIN = os.path.join(BUILD, "cni", "pswitch-cni")
@@ -183,13 +186,7 @@ full); a DPDK pod's %.2fx.
          args.pods, args.pods, args.pods, "\n".join(lines),
          rows[1]["add_full_p50"] / rows[0]["add_full_p50"], rows[2]["add_full_p50"] / rows[0]["add_full_p50"],
          END)
-    text = open(args.out).read() if os.path.exists(args.out) else "# pswitch performance\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with open(args.out, "w") as f:
-        f.write(text)
+    replace_section(args.out, BEGIN, END, section)
     print("\n".join(lines))
 
 

@@ -32,7 +32,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+sys.path.insert(0, os.path.join(ROOT, "perf"))
 from kube_apiserver import ApiServer  # noqa: E402
+from results_file import replace_section  # noqa: E402
 
 BUILD = os.path.abspath(os.environ.get("PSW_BUILD", os.path.join(ROOT, "build")))
 PSWITCHD = os.path.join(BUILD, "pswitchd")
@@ -205,13 +207,7 @@ From %d to %d pods: sync time x%.1f, object memory x%.1f, apply p99 x%.2f.
          rows[0]["pods"], rows[1]["pods"], rows[1]["sync_s"] / rows[0]["sync_s"],
          rows[1]["model_mb"] / max(rows[0]["model_mb"], 0.1), rows[1]["p99_us"] / max(rows[0]["p99_us"], 0.001),
          END)
-    text = open(args.out).read() if os.path.exists(args.out) else "# pswitch performance\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with open(args.out, "w") as f:
-        f.write(text)
+    replace_section(args.out, BEGIN, END, section)
     print(section)
 
 
