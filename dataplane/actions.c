@@ -2,10 +2,16 @@
 // Executes the actions of the flows a packet hit, and the normal action.
 #include "actions.h"
 #include "fdb.h"
+#include "l3.h"
 #include "pmd_trace.h"
 #include "tx.h"
+#include "vxlan.h"
 
 #include <rte_ether.h>
+#include <rte_ring.h>
+
+#define PUNT_RATE 1000
+#define PUNT_BURST 100
 
 enum vlan_op {
 	VLAN_KEEP,
@@ -193,7 +199,8 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	} else {
 		const struct fdb_entry *e = NULL;
 
-		if (!rte_is_multicast_ether_addr(&eh->src_addr))
+		// the router's own packets (in_port 0) teach nothing
+		if (!rte_is_multicast_ether_addr(&eh->src_addr) && in_port != PSW_PORT_NONE)
 			learn(pmd, eh->src_addr.addr_bytes, vlan, in_port);
 		if (!rte_is_multicast_ether_addr(&eh->dst_addr))
 			e = fdb_lookup(pmd->macs, eh->dst_addr.addr_bytes, vlan);
@@ -232,12 +239,62 @@ static enum psw_drop_reason act_normal(struct pmd *pmd, struct rte_mbuf *m, uint
 	return sent ? PSW_DROP_NONE : PSW_DROP_LOOP;
 }
 
+// The packet is dropped for 'reason' and answered with the ICMP error of
+// 'kind', which goes on to be routed (or nothing is sent).
+static enum act_next icmp_reply(struct pmd *pmd, struct rte_mbuf *m, enum l3_icmp_kind kind,
+	uint32_t info, enum psw_drop_reason reason, struct act_reparse *rp)
+{
+	struct rte_mbuf *e;
+
+	pmd->stats.drops[reason]++;
+	e = l3_icmp_error(pmd, m, kind, info);
+	if (e == NULL) {
+		rte_pktmbuf_free(m);
+		return ACT_DONE;
+	}
+	if (unlikely(pmd->trace != NULL))
+		trace_note(pmd->trace, TRACE_NOTE_ICMP_ERROR, (uint16_t)kind, (uint16_t)reason);
+	*rp = (struct act_reparse){.m = e, .in_port = PSW_PORT_NONE,
+		.table = pmd->router->route_table};
+	return ACT_REPARSE;
+}
+
+// A copy of 'm' to the control thread, which reads its input port from the
+// copy's 'port' and why it was sent from its 'hash.usr'.
+static void punt(struct pmd *pmd, const struct rte_mbuf *m, uint16_t in_port, uint16_t why)
+{
+	struct rte_mbuf *c;
+
+	if (unlikely(pmd->trace != NULL)) {
+		trace_note(pmd->trace, TRACE_NOTE_CONTROLLER, why, 0);
+		return;
+	}
+	if (pmd->punt == NULL ||
+	    !pmd_rate_take(&pmd->punt_rate, pmd->now_tsc, pmd->tsc_hz, PUNT_RATE, PUNT_BURST)) {
+		pmd->stats.drops[PSW_DROP_PUNT_LIMITED]++;
+		return;
+	}
+	c = rte_pktmbuf_copy(m, pmd->pool, 0, UINT32_MAX);
+	if (c == NULL) {
+		pmd->stats.drops[PSW_DROP_NO_MBUF]++;
+		return;
+	}
+	c->port = in_port;
+	c->hash.usr = why;
+	if (rte_ring_mp_enqueue(pmd->punt, c) != 0) {
+		rte_pktmbuf_free(c);
+		pmd->stats.drops[PSW_DROP_PUNT_LIMITED]++;
+		return;
+	}
+	pmd->stats.punted++;
+}
+
 // Runs the actions of the flows in 'chain' on 'm' and hands it to tx buffers,
 // or drops it. 'verdict' is the walk's result (NO_FLOW: a table missed after
 // the chain).
-bool actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
+enum act_next actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 	const struct psw_flow *const *chain, unsigned n_chain, enum psw_drop_reason verdict,
-	const struct emc_l2_ref *hint)
+	const struct emc_l2_ref *hint, struct act_reparse *rp)
 {
 	struct pending_out o = {.valid = false};
 	enum psw_drop_reason reason = verdict != PSW_DROP_NONE ? verdict : PSW_DROP_ACTION;
@@ -274,6 +331,8 @@ bool actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 				break;
 			}
 			case PSW_ACT_DROP:
+				if (a->value != 0)
+					reason = (enum psw_drop_reason)a->value;
 				goto done;
 			case PSW_ACT_PUSH_VLAN:
 				pending_take_copy(pmd, m, &o);
@@ -321,7 +380,63 @@ bool actions_execute(struct pmd *pmd, struct rte_mbuf *m, uint16_t in_port,
 			case PSW_ACT_RECIRC:
 				// the packet goes on: what was output so far is a copy
 				pending_take_copy(pmd, m, &o);
-				return true;
+				return ACT_RECIRC;
+			case PSW_ACT_DEC_TTL:
+				pending_take_copy(pmd, m, &o);
+				// a frame that is not IP has no TTL: nothing to do
+				if (l3_dec_ttl(m) == PSW_DROP_TTL)
+					return icmp_reply(pmd, m, L3_ICMP_TIME_EXCEEDED, 0, PSW_DROP_TTL,
+						rp);
+				break;
+			case PSW_ACT_ARP_REPLY:
+			case PSW_ACT_ND_ADVERT: {
+				enum psw_drop_reason r;
+
+				pending_take_copy(pmd, m, &o);
+				r = a->type == PSW_ACT_ARP_REPLY ? l3_arp_reply(m, a->mac) :
+					l3_nd_advert(m, a->mac);
+				if (r != PSW_DROP_NONE) {
+					reason = r;
+					goto done;
+				}
+				output(pmd, m, &o, in_port, VLAN_KEEP, 0, TRACE_VIA_IN_PORT);
+				break;
+			}
+			case PSW_ACT_PUSH_VXLAN: {
+				enum psw_drop_reason r;
+
+				pending_take_copy(pmd, m, &o);
+				r = vxlan_push(m, &a->vxlan, a->value);
+				if (r == PSW_DROP_TOO_BIG)
+					return icmp_reply(pmd, m, L3_ICMP_TOO_BIG, a->value,
+						PSW_DROP_TOO_BIG, rp);
+				if (r != PSW_DROP_NONE) {
+					reason = r;
+					goto done;
+				}
+				break;
+			}
+			case PSW_ACT_POP_VXLAN: {
+				enum psw_drop_reason r;
+				uint32_t tun_src = 0;
+
+				pending_take_copy(pmd, m, &o);
+				r = vxlan_pop(m, a->vxlan.vni, &tun_src);
+				if (r != PSW_DROP_NONE) {
+					reason = r;
+					goto done;
+				}
+				*rp = (struct act_reparse){.m = m, .in_port = in_port, .table = a->table,
+					.tun_src = tun_src, .tun_id = a->vxlan.vni};
+				return ACT_REPARSE;
+			}
+			case PSW_ACT_CONTROLLER:
+				punt(pmd, m, in_port, a->value);
+				break;
+			case PSW_ACT_UNREACHABLE:
+				pending_take_copy(pmd, m, &o);
+				return icmp_reply(pmd, m, L3_ICMP_UNREACHABLE, a->value, PSW_DROP_NO_ROUTE,
+					rp);
 			}
 		}
 	}
@@ -330,9 +445,9 @@ done:
 		apply_vlan_op(pmd, m, &o);
 		mark_via(pmd, m, &o);
 		tx_enqueue(pmd, o.ofport, m);
-		return false;
+		return ACT_DONE;
 	}
 	pmd->stats.drops[reason]++;
 	rte_pktmbuf_free(m);
-	return false;
+	return ACT_DONE;
 }

@@ -22,6 +22,8 @@ struct psw_pipeline;
 struct psw_mirror_map;
 struct psw_mac_table;
 struct pmd_rxq_set;
+struct psw_router;
+struct rte_ring;
 
 struct psw_dp {
 	uint64_t gen;                         // publications so far
@@ -29,6 +31,12 @@ struct psw_dp {
 	const struct psw_pipeline *pipeline;
 	const struct psw_mirror_map *mirrors; // NULL: no mirror
 	struct psw_mac_table *macs;           // the same table in every state
+	const struct psw_router *router;      // the pod network's router (l3.h); NULL: none
+	// The same rings in every state: copies the PMDs give the control
+	// thread (the controller action; multi-producer), and packets the
+	// control thread sends out of a port (its ofport in the buffer's
+	// 'port'), which PMD 0 takes and transmits.
+	struct rte_ring *punt, *inject;
 	const struct pmd_rxq_set *rxqs[PSW_MAX_PMDS]; // what PMD i polls; NULL: nothing
 };
 

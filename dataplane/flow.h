@@ -38,7 +38,35 @@ enum psw_action_type {
 	// pass of its own (resubmit(,T) as the last action; connection tracking
 	// will use the same). Always the last action.
 	PSW_ACT_RECIRC,
+	// Routing (dataplane/l3.c). dec_ttl: IPv4 TTL or IPv6 hop limit down by
+	// one; at 1 or 0 the packet becomes an ICMP time exceeded from the
+	// router (dp.h's psw_router) and is routed again, or, with no router, a
+	// counted drop.
+	PSW_ACT_DEC_TTL,
+	PSW_ACT_ARP_REPLY,     // mac: an ARP request becomes the reply, back out of in_port
+	PSW_ACT_ND_ADVERT,     // mac: a neighbour solicitation becomes the advertisement
+	// Tunnels (dataplane/vxlan.c). push_vxlan: 'vxlan' is the outer header;
+	// 'value' the largest inner L3 packet that fits (longer ones get ICMP
+	// fragmentation needed or packet too big, or are counted drops).
+	PSW_ACT_PUSH_VXLAN,
+	// pop_vxlan: checks and strips the outer headers (VNI vxlan.vni) and
+	// looks the inner frame up from 'table', with tun_src and tun_id set.
+	// Always the last action.
+	PSW_ACT_POP_VXLAN,
+	PSW_ACT_CONTROLLER,    // a copy to the control thread (value: the reason it is sent)
+	// unreachable: ICMP destination unreachable back to the sender (value: the
+	// code), the packet counted as a no_route drop. Always the last action.
+	PSW_ACT_UNREACHABLE,
 	PSW_ACT_COUNT_,
+};
+
+// The outer header push_vxlan prepends: Ethernet, IPv4 (DF, TTL 64), UDP to
+// 4789 with a source port from the inner flow's hash, VXLAN.
+struct psw_vxlan_spec {
+	uint8_t eth_dst[6];
+	uint8_t eth_src[6];
+	uint32_t vni;            // host order
+	uint32_t ip_src, ip_dst; // network order
 };
 
 // No hidden padding: actions compare and copy as bytes.
@@ -48,10 +76,15 @@ struct psw_action {
 	uint8_t word;   // SET_FIELD: the key word
 	uint8_t pad;
 	uint16_t port;
-	uint16_t value; // vid, pcp or tpid (host order)
-	uint8_t mac[6];
-	uint8_t pad2[2];
-	uint64_t set_value, set_mask; // SET_FIELD, in the key word's layout
+	uint16_t value; // vid, pcp or tpid (host order); drop: its reason
+	union {
+		struct {
+			uint8_t mac[6];
+			uint8_t pad2[2];
+			uint64_t set_value, set_mask; // SET_FIELD, in the key word's layout
+		};
+		struct psw_vxlan_spec vxlan;     // PUSH_VXLAN; POP_VXLAN its vni
+	};
 };
 
 _Static_assert(sizeof(struct psw_action) == 32, "an action has no hidden padding");
@@ -76,6 +109,7 @@ struct psw_flow {
 	uint8_t recirc_table;      // PSW_NO_TABLE unless the last action recirculates
 	uint8_t n_actions;
 	uint8_t has_key_mods;      // sets fields a later table would match on
+	uint8_t reparses;          // may make a new packet, looked up again (l3.c, vxlan.c)
 	uint8_t stats_moved;       // control thread: 'stats' passed to the flow that replaced
 	                           // this one's actions (mod-flows), not ours to free
 	uint16_t only_output;      // the port when the one action is output, else 0

@@ -24,6 +24,14 @@ const char *const psw_drop_reason_names[PSW_DROP_REASON_COUNT] = {
 	[PSW_DROP_TOO_DEEP] = "chain_too_deep",
 	[PSW_DROP_POLICED] = "policed",
 	[PSW_DROP_RECIRC_DEEP] = "recirc_too_deep",
+	[PSW_DROP_TTL] = "ttl_exceeded",
+	[PSW_DROP_TOO_BIG] = "too_big",
+	[PSW_DROP_BAD_VXLAN] = "malformed_vxlan",
+	[PSW_DROP_VXLAN_VNI] = "vxlan_wrong_vni",
+	[PSW_DROP_NO_ROUTE] = "no_route",
+	[PSW_DROP_NO_NEIGHBOR] = "no_neighbor",
+	[PSW_DROP_NOT_ANSWERED] = "not_answered",
+	[PSW_DROP_PUNT_LIMITED] = "punt_limited",
 };
 
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "flow key words are built little-endian");

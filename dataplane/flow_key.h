@@ -59,13 +59,14 @@ struct psw_flow_key {
 			uint8_t nw_frag;
 			uint8_t recirc;        // 0: as received; else a pass that recirculated
 			uint8_t recirc_table;  // the table a recirculated pass starts in
-			uint8_t pad[4];
+			uint32_t tun_id;       // host order: the VNI a decapsulated frame came with
+			                       // (0 for every other frame)
 			uint8_t ipv6_src[16];
 			uint8_t ipv6_dst[16];
 			uint8_t nd_target[16]; // ICMPv6 NS/NA
 			uint8_t arp_sha[6];    // ARP sender / ND source link-layer address (nd_sll)
 			uint8_t arp_tha[6];    // ARP target / ND target link-layer address (nd_tll)
-			uint8_t pad2[4];
+			uint32_t tun_src;      // the outer IPv4 source of a decapsulated frame
 			uint64_t metadata;     // host order, as the registers
 			uint32_t regs[PSW_N_REGS];
 		};
@@ -112,6 +113,14 @@ enum psw_drop_reason {
 	PSW_DROP_TOO_DEEP,      // goto_table chain longer than PSW_MAX_CHAIN
 	PSW_DROP_POLICED,       // over the port's ingress or egress policing rate
 	PSW_DROP_RECIRC_DEEP,   // recirculated more than PSW_MAX_RECIRC times
+	PSW_DROP_TTL,           // dec_ttl found TTL or hop limit 1 or 0
+	PSW_DROP_TOO_BIG,       // longer than the tunnel's MTU (the sender told when it can be)
+	PSW_DROP_BAD_VXLAN,     // pop_vxlan: a fragment, bad UDP length or flags, inner runt
+	PSW_DROP_VXLAN_VNI,     // pop_vxlan: not our VNI
+	PSW_DROP_NO_ROUTE,      // drop:no_route or unreachable: no node owns the address
+	PSW_DROP_NO_NEIGHBOR,   // drop:no_neighbor: the next hop's MAC is not resolved yet
+	PSW_DROP_NOT_ANSWERED,  // arp_reply/nd_advert: a probe, a gratuitous or a bad request
+	PSW_DROP_PUNT_LIMITED,  // controller: over the PMD's rate, or the ring is full
 	PSW_DROP_REASON_COUNT,
 };
 

@@ -126,7 +126,8 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 	if (pf == NULL)
 		return NULL;
 	if (catch_all != NULL && catch_all->priority > others &&
-	    catch_all->goto_table == PSW_NO_TABLE && catch_all->recirc_table == PSW_NO_TABLE) {
+	    catch_all->goto_table == PSW_NO_TABLE && catch_all->recirc_table == PSW_NO_TABLE &&
+	    !catch_all->reparses) {
 		for (unsigned p = 1; p < PSW_MAX_PORTS; p++)
 			pf[p] = catch_all;
 		found = true;
@@ -146,7 +147,7 @@ const struct psw_flow **pipeline_port_flows(const struct cls_table *t0)
 			continue;
 		if (catch_all == NULL || catch_all->priority < f->priority) {
 			pf[port] = f->priority > others && f->goto_table == PSW_NO_TABLE &&
-				f->recirc_table == PSW_NO_TABLE ? f : NULL;
+				f->recirc_table == PSW_NO_TABLE && !f->reparses ? f : NULL;
 			found |= pf[port] != NULL;
 		} else {
 			pf[port] = NULL;

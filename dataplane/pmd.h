@@ -34,6 +34,8 @@ struct pmd_stats {
 	uint64_t rx_packets;
 	uint64_t busy_cycles;  // cycles of iterations that received packets
 	uint64_t idle_cycles;
+	uint64_t sleep_ns;     // idle time slept (--pmd-sleep-max), not counted as idle cycles
+	uint64_t sleeps;
 	uint64_t emc_hits;
 	uint64_t port_flow_hits; // frames that took their port's flow, no lookup
 	uint64_t cls_hits;     // classifier lookups that found a flow
@@ -42,6 +44,10 @@ struct pmd_stats {
 	uint64_t recirculations; // packets looked up again after a recirculation
 	uint64_t learn_queued;
 	uint64_t learn_dropped; // learn ring full
+	uint64_t icmp_errors;   // ICMP errors the router sent (TTL, MTU, unreachable)
+	uint64_t icmp_limited;  // ICMP errors not sent: over the PMD's rate
+	uint64_t punted;        // copies given to the control thread
+	uint64_t injected;      // packets the control thread sent through this PMD
 	uint64_t drops[PSW_DROP_REASON_COUNT];
 } __rte_cache_aligned;
 
@@ -60,6 +66,25 @@ struct l2_memo {
 	uint32_t fdb_version; // 0: empty
 };
 
+// A rate a PMD keeps to (ICMP errors, copies to the control thread): a
+// generic cell rate, 'tat' the time the next one is due (pmd_rate_take).
+struct pmd_rate {
+	uint64_t tat;
+};
+
+static inline bool pmd_rate_take(struct pmd_rate *r, uint64_t now_tsc, uint64_t tsc_hz,
+	unsigned per_sec, unsigned burst)
+{
+	uint64_t step = tsc_hz / per_sec;
+
+	if (r->tat < now_tsc)
+		r->tat = now_tsc;
+	if (r->tat - now_tsc > step * (burst - 1))
+		return false;
+	r->tat += step;
+	return true;
+}
+
 struct tx_buf {
 	uint16_t n;
 	struct rte_mbuf *pkts[PSW_BURST];
@@ -67,6 +92,8 @@ struct tx_buf {
 
 struct psw_mirror_map;
 struct psw_mac_table;
+struct psw_router;
+struct rte_ring;
 
 // A PMD's private state. Thread-safety: written by its PMD, apart from
 // 'stop' (the control thread); the counters are read racily by the control
@@ -76,6 +103,8 @@ struct pmd {
 	unsigned core;       // the CPU it runs on (its EAL lcore is index + 1)
 	volatile bool stop;
 	volatile bool running;
+	uint32_t sleep_max_us;     // 0: busy-poll; else idle iterations sleep up to this long
+	uint32_t sleep_us;         // the next idle sleep: doubles while idle, 0 once busy
 	struct rte_mempool *pool; // rx buffers of vhost ports, and copies for multi-output
 	uint64_t tsc_hz;
 	// Per-iteration snapshot of the published state (dataplane/dp.h):
@@ -84,11 +113,15 @@ struct pmd {
 	const struct psw_pipeline *pl;
 	const struct psw_mirror_map *mirrors; // NULL: no mirror
 	struct psw_mac_table *macs;
+	const struct psw_router *router;     // NULL: no pod network
+	struct rte_ring *punt;               // copies to the control thread
 	uint64_t now_tsc;
 	uint32_t now_sec;
 	struct fdb_learn_msg last_learn; // one-entry cache: skip repeated learn requests
 	struct l2_memo l2_memo;          // NORMAL's last decision, for frames with no cache entry
 	struct pmd_trace *trace;   // NULL but in a trace's context (dataplane/trace.h)
+	struct pmd_rate icmp_rate; // ICMP errors sent
+	struct pmd_rate punt_rate; // copies to the control thread
 	struct pmd_stats stats;
 	struct pmd_stats cleared;  // control thread's baseline for pmd-stats --clear
 	struct emc emc;

@@ -33,6 +33,9 @@ enum trace_note_kind {
 	TRACE_NOTE_RECIRC,         // a: the table the next pass starts in
 	TRACE_NOTE_PORT_DOWN,      // a: a port output to whose link is down
 	TRACE_NOTE_POLICED,        // a: a port with a rate limit, not applied here
+	TRACE_NOTE_ICMP_ERROR,     // a: enum l3_icmp_kind, b: the drop it answers
+	TRACE_NOTE_CONTROLLER,     // a: why a copy goes to the control thread
+	TRACE_NOTE_REPARSE,        // a: the table a new frame is looked up from, b: in_port
 };
 
 struct trace_step {

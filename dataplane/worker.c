@@ -14,6 +14,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 // Flow counters are summed over runs of packets that hit the same flow, and
@@ -188,10 +190,15 @@ static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 		passed_bytes += m->pkt_len;
 		if (likely(direct)) {
 			tx_enqueue(pmd, f->only_output, m);
-		} else if (unlikely(actions_execute(pmd, m, rxq->ofport, &f, 1, PSW_DROP_NONE, NULL))) {
-			// port flows never recirculate (pipeline_port_flows)
-			pmd->stats.drops[PSW_DROP_RECIRC_DEEP]++;
-			rte_pktmbuf_free(m);
+		} else {
+			struct act_reparse rp;
+
+			// port flows never recirculate nor make new frames (pipeline_port_flows)
+			if (unlikely(actions_execute(pmd, m, rxq->ofport, &f, 1, PSW_DROP_NONE, NULL,
+					&rp) != ACT_DONE)) {
+				pmd->stats.drops[PSW_DROP_RECIRC_DEEP]++;
+				rte_pktmbuf_free(m);
+			}
 		}
 	}
 	if (passed > 0) {
@@ -208,7 +215,7 @@ static void process_port_flow_burst(struct pmd *pmd, const struct pmd_rxq *rxq,
 // order; those whose walk ends in a recirculation go to 'next' with the key
 // of their next pass. Each packet keeps its own copy of the flows it hit: a
 // cache entry read here may be replaced by a miss of the same pass.
-static void switch_pass(struct pmd *pmd, const struct pmd_rxq *rxq, struct pass *ps, bool first,
+static void switch_pass(struct pmd *pmd, struct pass *ps, bool first,
 	struct pass *next)
 {
 	const struct psw_pipeline *pl = pmd->pl;
@@ -246,6 +253,9 @@ static void switch_pass(struct pmd *pmd, const struct pmd_rxq *rxq, struct pass 
 		const struct psw_flow *const *chain = chains[i];
 		enum psw_drop_reason verdict = verdicts[i];
 		unsigned n_chain = n_chains[i];
+		uint16_t in_port = ps->keys[i].in_port; // 0 for what the router made
+		struct act_reparse rp;
+		enum act_next nx;
 
 		if (unlikely(verdict != PSW_DROP_NONE && n_chain == 0)) {
 			pmd->stats.drops[verdict]++;
@@ -255,16 +265,33 @@ static void switch_pass(struct pmd *pmd, const struct pmd_rxq *rxq, struct pass 
 		count_flows(pmd, &fc, chain, n_chain, m->pkt_len);
 		// the common flow, one output and nothing else, skips the interpreter
 		if (likely(n_chain == 1 && verdict == PSW_DROP_NONE && chain[0]->only_output != 0 &&
-			    chain[0]->only_output != rxq->ofport)) {
+			    chain[0]->only_output != in_port)) {
 			tx_enqueue(pmd, chain[0]->only_output, m);
-		} else if (unlikely(actions_execute(pmd, m, rxq->ofport, chain, n_chain, verdict,
-				   hints[i].slot != NULL ? &hints[i] : NULL))) {
-			unsigned r = next->n++;
+			continue;
+		}
+		nx = actions_execute(pmd, m, in_port, chain, n_chain, verdict,
+			hints[i].slot != NULL ? &hints[i] : NULL, &rp);
+		if (likely(nx == ACT_DONE))
+			continue;
+		unsigned r = next->n++;
 
+		if (nx == ACT_RECIRC) {
 			next->pkts[r] = m;
 			next->keys[r] = ps->keys[i];
 			pipeline_recirc_key(chain, n_chain, &next->keys[r]);
 			next->verdicts[r] = PSW_DROP_NONE;
+		} else {
+			// a new frame: its key from its bytes, as a received one's
+			struct psw_flow_key *k = &next->keys[r];
+
+			next->pkts[r] = rp.m;
+			next->verdicts[r] = (uint8_t)frame_verdict(rp.m, rp.in_port, k);
+			k->tun_src = rp.tun_src;
+			k->tun_id = rp.tun_id;
+			k->recirc = 1;
+			k->recirc_table = rp.table;
+			if (unlikely(pmd->trace != NULL))
+				trace_note(pmd->trace, TRACE_NOTE_REPARSE, rp.table, rp.in_port);
 		}
 	}
 	flow_count_flush(pmd, &fc);
@@ -314,7 +341,7 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 
 		if (unlikely(pmd->trace != NULL))
 			pmd->trace->pass = (uint8_t)pass;
-		switch_pass(pmd, rxq, ps, pass == 1, next);
+		switch_pass(pmd, ps, pass == 1, next);
 		if (likely(next->n == 0))
 			return;
 		if (unlikely(pass == PSW_MAX_RECIRC)) {
@@ -335,12 +362,42 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 	}
 }
 
+// Packets the control thread sends out of ports (ARP requests to next
+// hops): PMD 0 transmits them as its own.
+static void pmd_inject(struct pmd *pmd, struct rte_ring *inject)
+{
+	struct rte_mbuf *pkts[PSW_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(inject, (void **)pkts, PSW_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		tx_enqueue(pmd, pkts[i]->port, pkts[i]);
+	tx_flush_all(pmd);
+	pmd->stats.injected += n;
+}
+
+// An idle iteration's sleep (--pmd-sleep-max): 1 us, doubling while the PMD
+// stays idle, up to the maximum; offline, so that no grace period waits.
+static void pmd_idle_sleep(struct pmd *pmd)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	pmd->sleep_us = pmd->sleep_us == 0 ? 1 : RTE_MIN(pmd->sleep_us * 2, pmd->sleep_max_us);
+	urcu_qsbr_thread_offline();
+	usleep(pmd->sleep_us);
+	urcu_qsbr_thread_online();
+	pmd->stats.sleeps++;
+	pmd->stats.sleep_ns += (rte_rdtsc() - t0) * 1000000000ull / pmd->tsc_hz;
+}
+
 int pmd_main(void *arg)
 {
 	struct pmd *pmd = arg;
 	struct rte_mbuf *pkts[PSW_BURST];
 
 	urcu_qsbr_register_thread();
+	// a sleep of a few microseconds is that, not the default 50 us of slack
+	if (pmd->sleep_max_us > 0)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	pmd->running = true;
 	while (!pmd->stop) {
 		const struct psw_dp *dp = dp_read();
@@ -348,6 +405,19 @@ int pmd_main(void *arg)
 		uint64_t start = rte_rdtsc(), t0;
 		bool busy = false;
 
+		if (dp != NULL) {
+			pmd->ports = dp->ports;
+			pmd->pl = dp->pipeline;
+			pmd->mirrors = dp->mirrors;
+			pmd->macs = dp->macs;
+			pmd->router = dp->router;
+			pmd->punt = dp->punt;
+			pmd->now_tsc = start;
+			pmd->now_sec = (uint32_t)(start / pmd->tsc_hz);
+			if (unlikely(pmd->index == 0 && dp->inject != NULL &&
+				     !rte_ring_empty(dp->inject)))
+				pmd_inject(pmd, dp->inject);
+		}
 		if (set == NULL || set->n == 0) {
 			// Nothing to poll: sleep offline so grace periods need not wait.
 			urcu_qsbr_thread_offline();
@@ -355,12 +425,6 @@ int pmd_main(void *arg)
 			urcu_qsbr_thread_online();
 			continue;
 		}
-		pmd->ports = dp->ports;
-		pmd->pl = dp->pipeline;
-		pmd->mirrors = dp->mirrors;
-		pmd->macs = dp->macs;
-		pmd->now_tsc = start;
-		pmd->now_sec = (uint32_t)(start / pmd->tsc_hz);
 		t0 = start;
 		for (uint32_t i = 0; i < set->n; i++) {
 			const struct pmd_rxq *rxq = &set->q[i];
@@ -382,11 +446,14 @@ int pmd_main(void *arg)
 		if (busy) {
 			pmd->stats.busy_cycles += t0 - start;
 			pmd->stats.busy_iterations++;
+			pmd->sleep_us = 0;
 		} else {
 			pmd->stats.idle_cycles += rte_rdtsc() - start;
 		}
 		pmd->stats.iterations++;
 		urcu_qsbr_quiescent_state();
+		if (!busy && pmd->sleep_max_us > 0)
+			pmd_idle_sleep(pmd);
 	}
 	urcu_qsbr_unregister_thread();
 	pmd->running = false;

@@ -168,6 +168,7 @@ static void flow_set_actions(struct psw_flow *f, const struct flow_spec *sp)
 	f->recirc_table = PSW_NO_TABLE;
 	f->only_output = 0;
 	f->has_key_mods = 0;
+	f->reparses = 0;
 	if (f->n_actions == 1 && f->actions[0].type == PSW_ACT_OUTPUT)
 		f->only_output = f->actions[0].port;
 	for (unsigned i = 0; i < f->n_actions; i++) {
@@ -177,6 +178,12 @@ static void flow_set_actions(struct psw_flow *f, const struct flow_spec *sp)
 			break;
 		case PSW_ACT_RECIRC:
 			f->recirc_table = f->actions[i].table;
+			break;
+		case PSW_ACT_DEC_TTL:
+		case PSW_ACT_PUSH_VXLAN:
+		case PSW_ACT_POP_VXLAN:
+		case PSW_ACT_UNREACHABLE:
+			f->reparses = 1;
 			break;
 		case PSW_ACT_SET_FIELD:
 		case PSW_ACT_PUSH_VLAN:
