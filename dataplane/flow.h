@@ -60,6 +60,19 @@ enum psw_action_type {
 	PSW_ACT_COUNT_,
 };
 
+// Actions after which no other may come: the packet goes on elsewhere.
+static inline bool psw_action_is_last(uint8_t type)
+{
+	return type == PSW_ACT_GOTO_TABLE || type == PSW_ACT_RECIRC || type == PSW_ACT_POP_VXLAN ||
+		type == PSW_ACT_UNREACHABLE;
+}
+
+static inline const char *psw_action_last_name(uint8_t type)
+{
+	return type == PSW_ACT_RECIRC ? "resubmit" : type == PSW_ACT_POP_VXLAN ? "pop_vxlan" :
+		type == PSW_ACT_UNREACHABLE ? "unreachable" : "goto_table";
+}
+
 // The outer header push_vxlan prepends: Ethernet, IPv4 (DF, TTL 64), UDP to
 // 4789 with a source port from the inner flow's hash, VXLAN.
 struct psw_vxlan_spec {

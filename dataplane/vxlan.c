@@ -10,6 +10,20 @@
 // The outer UDP source port: a hash of the inner flow's addresses and
 // ports, in the dynamic range (RFC 7348 5), so that the underlay spreads
 // the tunnel's flows over its paths as it would the flows themselves.
+// CRC32-C of 'n' bytes (a multiple of 4) at any alignment.
+static uint32_t crc_unaligned(const uint8_t *p, unsigned n)
+{
+	uint32_t h = 0;
+
+	for (unsigned i = 0; i + 4 <= n; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, p + i, 4);
+		h = rte_hash_crc_4byte(w, h);
+	}
+	return h;
+}
+
 static uint16_t inner_entropy(const struct rte_mbuf *m)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -17,11 +31,11 @@ static uint16_t inner_entropy(const struct rte_mbuf *m)
 	uint32_t off = l3_offset(m, &type), h = 0;
 
 	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) && m->data_len >= off + 24)
-		h = rte_hash_crc(d + off + 12, 12, 0); // addresses and the L4 ports
+		h = crc_unaligned(d + off + 12, 12); // addresses and the L4 ports
 	else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) && m->data_len >= off + 44)
-		h = rte_hash_crc(d + off + 8, 36, 0);
+		h = crc_unaligned(d + off + 8, 36);
 	else if (m->data_len >= 12)
-		h = rte_hash_crc(d, 12, 0);
+		h = crc_unaligned(d, 12);
 	return (uint16_t)(49152 + (h & 0x3fff));
 }
 
@@ -35,6 +49,8 @@ enum psw_drop_reason vxlan_push(struct rte_mbuf *m, const struct psw_vxlan_spec 
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 
+	if (inner < RTE_ETHER_HDR_LEN)
+		return PSW_DROP_RUNT;
 	if (mtu != 0 && off != 0 && inner - off > mtu)
 		return PSW_DROP_TOO_BIG;
 	sport = inner_entropy(m);

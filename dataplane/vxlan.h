@@ -13,7 +13,8 @@
 // push_vxlan: the frame (untagged or not, as it is) behind the headers of
 // 'spec', 'mtu' the largest inner L3 packet that may go (0: any).
 // PSW_DROP_TOO_BIG (the frame untouched) when it is longer;
-// PSW_DROP_NO_MBUF when the buffer has no room in front.
+// PSW_DROP_NO_MBUF when the buffer has no room in front; PSW_DROP_RUNT for
+// less than an Ethernet header.
 enum psw_drop_reason vxlan_push(struct rte_mbuf *m, const struct psw_vxlan_spec *spec,
 	uint16_t mtu);
 

@@ -88,15 +88,16 @@ struct part {
 	void (*free_fn)(void *);
 };
 
-#define N_PARTS (3 + PSW_MAX_PMDS)
+#define N_PARTS (4 + PSW_MAX_PMDS)
 
 static void parts_of(const struct psw_dp *a, const struct psw_dp *b, struct part *out)
 {
 	out[0] = (struct part){a->ports, b->ports, (void (*)(void *))part_free.ports};
 	out[1] = (struct part){a->pipeline, b->pipeline, (void (*)(void *))part_free.pipeline};
 	out[2] = (struct part){a->mirrors, b->mirrors, (void (*)(void *))part_free.mirrors};
+	out[3] = (struct part){a->router, b->router, free};
 	for (unsigned i = 0; i < PSW_MAX_PMDS; i++)
-		out[3 + i] = (struct part){a->rxqs[i], b->rxqs[i], (void (*)(void *))part_free.rxqs};
+		out[4 + i] = (struct part){a->rxqs[i], b->rxqs[i], (void (*)(void *))part_free.rxqs};
 }
 
 // Frees the parts of 'a' that 'b' does not share.
@@ -138,6 +139,11 @@ void txn_set_mirrors(struct dp_txn *t, struct psw_mirror_map *next)
 {
 	set_part((const void **)&t->next.mirrors, roots[cur].mirrors, next,
 		(void (*)(void *))part_free.mirrors);
+}
+
+void txn_set_router(struct dp_txn *t, struct psw_router *next)
+{
+	set_part((const void **)&t->next.router, roots[cur].router, next, free);
 }
 
 void txn_set_rxqs(struct dp_txn *t, unsigned pmd, struct pmd_rxq_set *next)
@@ -217,6 +223,13 @@ int dp_parts_init(const struct dp_part_free *f, struct port_table *ports,
 	roots[0].gen = 1;
 	dp_publish(&roots[0]);
 	return 0;
+}
+
+void dp_parts_set_rings(struct rte_ring *punt, struct rte_ring *inject)
+{
+	// before the PMDs start: every later state copies them
+	roots[cur].punt = punt;
+	roots[cur].inject = inject;
 }
 
 void dp_parts_fini(void)

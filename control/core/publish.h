@@ -52,6 +52,7 @@ void txn_set_ports(struct dp_txn *t, struct port_table *next);
 void txn_set_pipeline(struct dp_txn *t, struct psw_pipeline *next);
 void txn_set_mirrors(struct dp_txn *t, struct psw_mirror_map *next);
 void txn_set_rxqs(struct dp_txn *t, unsigned pmd, struct pmd_rxq_set *next);
+void txn_set_router(struct dp_txn *t, struct psw_router *next); // freed with free()
 
 // Work for after the commit's grace period (freeing what only the old
 // state held, closing a removed port's device), or for an abort (undoing
@@ -72,6 +73,9 @@ struct dp_part_free {
 // Returns 0 or -ENOMEM.
 int dp_parts_init(const struct dp_part_free *f, struct port_table *ports,
 	struct psw_pipeline *pipeline, struct psw_mac_table *macs);
+// The rings between the PMDs and the control thread (dp.h), set once
+// before the PMDs start.
+void dp_parts_set_rings(struct rte_ring *punt, struct rte_ring *inject);
 // Unpublishes and frees the state; call once the PMDs are stopped.
 void dp_parts_fini(void);
 

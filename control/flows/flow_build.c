@@ -91,7 +91,7 @@ int flow_action(struct flow_spec *sp, const struct psw_action *a)
 	if (sp->n_actions > 0) {
 		uint8_t last = sp->actions[sp->n_actions - 1].type;
 
-		if (last == PSW_ACT_GOTO_TABLE || last == PSW_ACT_RECIRC)
+		if (psw_action_is_last(last))
 			return -EINVAL;
 	}
 	if (sp->n_actions == PSW_MAX_ACTIONS)
@@ -147,10 +147,9 @@ int flow_spec_check(const struct flow_spec *sp, char *err, size_t elen)
 		if (a->type == PSW_ACT_GOTO_TABLE && a->table <= sp->table_id)
 			return psw_errorf(err, elen, -EINVAL,
 				"goto_table must go to a later table than %u", sp->table_id);
-		if ((a->type == PSW_ACT_GOTO_TABLE || a->type == PSW_ACT_RECIRC) &&
-		    i + 1 != sp->n_actions)
+		if (psw_action_is_last(a->type) && i + 1 != sp->n_actions)
 			return psw_errorf(err, elen, -EINVAL, "%s must be the last action",
-				a->type == PSW_ACT_RECIRC ? "resubmit" : "goto_table");
+				psw_action_last_name(a->type));
 	}
 	return 0;
 }

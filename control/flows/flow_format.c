@@ -299,7 +299,46 @@ void flow_format_actions(const struct psw_action *acts, unsigned n, port_name_fn
 			out(&f, "NORMAL");
 			break;
 		case PSW_ACT_DROP:
-			out(&f, "drop");
+			if (a->value != 0 && a->value < PSW_DROP_REASON_COUNT)
+				out(&f, "drop:%s", psw_drop_reason_names[a->value]);
+			else
+				out(&f, "drop");
+			break;
+		case PSW_ACT_DEC_TTL:
+			out(&f, "dec_ttl");
+			break;
+		case PSW_ACT_ARP_REPLY:
+		case PSW_ACT_ND_ADVERT:
+			out(&f, "%s:%02x:%02x:%02x:%02x:%02x:%02x",
+				a->type == PSW_ACT_ARP_REPLY ? "arp_reply" : "nd_advert",
+				mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+			break;
+		case PSW_ACT_PUSH_VXLAN: {
+			const struct psw_vxlan_spec *v = &a->vxlan;
+			char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN], mtu[16] = "";
+
+			inet_ntop(AF_INET, &v->ip_src, src, sizeof(src));
+			inet_ntop(AF_INET, &v->ip_dst, dst, sizeof(dst));
+			if (a->value != 0)
+				snprintf(mtu, sizeof(mtu), ",mtu=%u", a->value);
+			out(&f, "push_vxlan(vni=%u,eth_src=%02x:%02x:%02x:%02x:%02x:%02x,"
+				"eth_dst=%02x:%02x:%02x:%02x:%02x:%02x,ip_src=%s,ip_dst=%s%s)", v->vni,
+				v->eth_src[0], v->eth_src[1], v->eth_src[2], v->eth_src[3], v->eth_src[4],
+				v->eth_src[5], v->eth_dst[0], v->eth_dst[1], v->eth_dst[2], v->eth_dst[3],
+				v->eth_dst[4], v->eth_dst[5], src, dst, mtu);
+			break;
+		}
+		case PSW_ACT_POP_VXLAN:
+			out(&f, "pop_vxlan(vni=%u,table=%u)", a->vxlan.vni, a->table);
+			break;
+		case PSW_ACT_CONTROLLER:
+			if (a->value != 0)
+				out(&f, "controller:%u", a->value);
+			else
+				out(&f, "controller");
+			break;
+		case PSW_ACT_UNREACHABLE:
+			out(&f, a->value == 1 ? "unreachable:host" : "unreachable");
 			break;
 		case PSW_ACT_PUSH_VLAN:
 			out(&f, "push_vlan:0x%04x", a->value);

@@ -245,21 +245,109 @@ static int parse_load(struct flow_spec *sp, char *arg, char *err, size_t elen)
 	return parse_set_pipeline_field(sp, f, arg, br, err, elen);
 }
 
+// The drop reasons a flow may name (drop:REASON).
+static const uint8_t flow_drop_reasons[] = {PSW_DROP_NO_ROUTE, PSW_DROP_NO_NEIGHBOR};
+
+static int parse_drop_reason(const char *arg, struct psw_action *a, char *err, size_t elen)
+{
+	for (unsigned i = 0; i < RTE_DIM(flow_drop_reasons); i++) {
+		if (strcmp(arg, psw_drop_reason_names[flow_drop_reasons[i]]) == 0) {
+			a->value = flow_drop_reasons[i];
+			return 0;
+		}
+	}
+	return fail(err, elen, "drop takes no_route or no_neighbor, not '%s'", arg);
+}
+
+static int parse_ipv4_be(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = a.s_addr;
+	return 0;
+}
+
+// push_vxlan(vni=N,eth_src=MAC,eth_dst=MAC,ip_src=A,ip_dst=A[,mtu=N]) and
+// pop_vxlan(vni=N,table=T): 'args' is what is in the parentheses.
+static int parse_vxlan(char *args, bool push, struct psw_action *a, char *err, size_t elen)
+{
+	char *kv[8];
+	unsigned n = split_commas(args, kv, RTE_DIM(kv)), seen = 0;
+	const char *what = push ? "push_vxlan" : "pop_vxlan";
+	const char *const need = push ? "vni, eth_src, eth_dst, ip_src and ip_dst" : "vni and table";
+	unsigned want = push ? 0x1f : 0x21;
+	uint64_t v;
+
+	if (n > RTE_DIM(kv))
+		return fail(err, elen, "%s takes %s", what, need);
+	for (unsigned i = 0; i < n; i++) {
+		char *val = strchr(kv[i], '=');
+		unsigned bit;
+		int bad = 0;
+
+		if (val == NULL)
+			return fail(err, elen, "%s: '%s' is not KEY=VALUE", what, kv[i]);
+		*val++ = '\0';
+		if (strcmp(kv[i], "vni") == 0) {
+			bit = 0x01;
+			bad = mf_parse_uint(val, 0xffffff, &v);
+			a->vxlan.vni = (uint32_t)v;
+		} else if (push && strcmp(kv[i], "eth_src") == 0) {
+			bit = 0x02;
+			bad = psw_parse_mac(val, a->vxlan.eth_src);
+		} else if (push && strcmp(kv[i], "eth_dst") == 0) {
+			bit = 0x04;
+			bad = psw_parse_mac(val, a->vxlan.eth_dst);
+		} else if (push && strcmp(kv[i], "ip_src") == 0) {
+			bit = 0x08;
+			bad = parse_ipv4_be(val, &a->vxlan.ip_src);
+		} else if (push && strcmp(kv[i], "ip_dst") == 0) {
+			bit = 0x10;
+			bad = parse_ipv4_be(val, &a->vxlan.ip_dst);
+		} else if (push && strcmp(kv[i], "mtu") == 0) {
+			bit = 0x40;
+			bad = mf_parse_uint(val, 65535, &v);
+			if (bad == 0 && v < 576)
+				bad = -ERANGE;
+			a->value = (uint16_t)v;
+		} else if (!push && strcmp(kv[i], "table") == 0) {
+			bit = 0x20;
+			bad = mf_parse_uint(val, PSW_MAX_TABLES - 1, &v);
+			a->table = (uint8_t)v;
+		} else {
+			return fail(err, elen, "%s takes %s, not '%s'", what, need, kv[i]);
+		}
+		if (bad < 0)
+			return fail(err, elen, "%s: bad %s '%s'", what, kv[i], val);
+		if (seen & bit)
+			return fail(err, elen, "%s: %s given twice", what, kv[i]);
+		seen |= bit;
+	}
+	if ((seen & want) != want)
+		return fail(err, elen, "%s takes %s", what, need);
+	if (push && (a->vxlan.ip_dst == 0 || a->vxlan.ip_src == 0))
+		return fail(err, elen, "push_vxlan: ip_src and ip_dst must be addresses");
+	return 0;
+}
+
 // Parses one action into 'sp'.
 static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resolve,
 	char *err, size_t elen)
 {
 	struct psw_action a = {.type = PSW_ACT_DROP};
-	char *arg = strchr(tok, ':');
+	char *arg = strchr(tok, ':'), *paren = strchr(tok, '(');
 	uint64_t v;
 	int ret;
 
-	if (sp->n_actions > 0 && (sp->actions[sp->n_actions - 1].type == PSW_ACT_GOTO_TABLE ||
-				  sp->actions[sp->n_actions - 1].type == PSW_ACT_RECIRC))
+	if (sp->n_actions > 0 && psw_action_is_last(sp->actions[sp->n_actions - 1].type))
 		return fail(err, elen, "%s must be the last action",
-			sp->actions[sp->n_actions - 1].type == PSW_ACT_RECIRC ? "resubmit" : "goto_table");
+			psw_action_last_name(sp->actions[sp->n_actions - 1].type));
 	if (sp->n_actions == PSW_MAX_ACTIONS)
 		return fail(err, elen, "more than %d actions", PSW_MAX_ACTIONS);
+	if (paren != NULL && arg != NULL && arg > paren)
+		arg = NULL; // a colon in the arguments (a MAC address)
 	if (arg != NULL)
 		*arg++ = '\0';
 	if (strcasecmp(tok, "normal") == 0 && arg == NULL) {
@@ -268,8 +356,34 @@ static int parse_action(struct flow_spec *sp, char *tok, port_resolve_fn_t resol
 		a.type = PSW_ACT_FLOOD;
 	} else if (strcasecmp(tok, "in_port") == 0 && arg == NULL) {
 		a.type = PSW_ACT_IN_PORT;
-	} else if (strcmp(tok, "drop") == 0 && arg == NULL) {
+	} else if (strcmp(tok, "drop") == 0) {
 		a.type = PSW_ACT_DROP;
+		if (arg != NULL && parse_drop_reason(arg, &a, err, elen) < 0)
+			return -EINVAL;
+	} else if (strcmp(tok, "dec_ttl") == 0 && arg == NULL) {
+		a.type = PSW_ACT_DEC_TTL;
+	} else if ((strcmp(tok, "arp_reply") == 0 || strcmp(tok, "nd_advert") == 0) && arg) {
+		a.type = tok[0] == 'a' ? PSW_ACT_ARP_REPLY : PSW_ACT_ND_ADVERT;
+		if (psw_parse_mac(arg, a.mac) < 0)
+			return fail(err, elen, "bad MAC address '%s'", arg);
+	} else if (strcmp(tok, "controller") == 0) {
+		a.type = PSW_ACT_CONTROLLER;
+		if (arg != NULL && mf_parse_uint(arg, UINT16_MAX, &v) < 0)
+			return fail(err, elen, "controller takes a number, not '%s'", arg);
+		a.value = arg != NULL ? (uint16_t)v : 0;
+	} else if (strcmp(tok, "unreachable") == 0) {
+		a.type = PSW_ACT_UNREACHABLE;
+		if (arg != NULL && strcmp(arg, "host") != 0 && strcmp(arg, "net") != 0)
+			return fail(err, elen, "unreachable takes net or host, not '%s'", arg);
+		a.value = arg != NULL && strcmp(arg, "host") == 0 ? 1 : 0;
+	} else if ((strncmp(tok, "push_vxlan(", 11) == 0 || strncmp(tok, "pop_vxlan(", 10) == 0) &&
+		   arg == NULL && tok[strlen(tok) - 1] == ')') {
+		bool push = tok[1] == 'u';
+
+		tok[strlen(tok) - 1] = '\0';
+		a.type = push ? PSW_ACT_PUSH_VXLAN : PSW_ACT_POP_VXLAN;
+		if (parse_vxlan(tok + (push ? 11 : 10), push, &a, err, elen) < 0)
+			return -EINVAL;
 	} else if ((strcmp(tok, "strip_vlan") == 0 || strcmp(tok, "pop_vlan") == 0) && arg == NULL) {
 		a.type = PSW_ACT_POP_VLAN;
 	} else if (strcmp(tok, "output") == 0 && arg != NULL) {
@@ -398,7 +512,9 @@ int flow_parse(const char *text, enum flow_parse_mode mode, port_resolve_fn_t re
 				if (sp->actions[i].type == PSW_ACT_DROP)
 					ret = fail(err, elen, "drop cannot be combined with other actions");
 		}
-		if (ret == 0 && sp->n_actions == 1 && sp->actions[0].type == PSW_ACT_DROP)
+		// a plain drop is no action; one with a reason says what to count
+		if (ret == 0 && sp->n_actions == 1 && sp->actions[0].type == PSW_ACT_DROP &&
+		    sp->actions[0].value == 0)
 			sp->n_actions = 0;
 	}
 	// a traced packet names what it has; it needs no prerequisites

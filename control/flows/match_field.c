@@ -24,6 +24,11 @@
 const struct mf_field mf_fields[MF_COUNT] = {
 	[MF_IN_PORT] = {MF_IN_PORT, "in_port", NULL, K(in_port), 2, true, false, 0, PSW_MAX_PORTS - 1,
 		MFF_PORT, MFP_NONE, false},
+	// a decapsulated frame's VNI and outer source (pop_vxlan); zero in others
+	[MF_TUN_ID] = {MF_TUN_ID, "tun_id", "tunnel_id", K(tun_id), 4, true, true, 0, 0xffffff,
+		MFF_INT, MFP_NONE, false},
+	[MF_TUN_SRC] = {MF_TUN_SRC, "tun_src", NULL, K(tun_src), 4, false, true, 0, 0, MFF_IPV4,
+		MFP_NONE, false},
 	[MF_DL_SRC] = {MF_DL_SRC, "dl_src", "eth_src", K(dl_src), 6, false, true, 0, 0, MFF_MAC,
 		MFP_NONE, false},
 	[MF_DL_DST] = {MF_DL_DST, "dl_dst", "eth_dst", K(dl_dst), 6, false, true, 0, 0, MFF_MAC,

@@ -17,6 +17,8 @@
 
 enum mf_id {
 	MF_IN_PORT,
+	MF_TUN_ID,
+	MF_TUN_SRC,
 	MF_DL_SRC,
 	MF_DL_DST,
 	MF_VLAN_TCI,

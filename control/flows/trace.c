@@ -92,6 +92,16 @@ static json_t *note_text(const struct trace_note *n)
 	case TRACE_NOTE_PORT_DOWN:
 		return json_sprintf("port %s is down: what the PMDs send there is dropped (port_down)",
 			port ? port : "?");
+	case TRACE_NOTE_ICMP_ERROR:
+		return json_sprintf("router: dropped (%s), answered with ICMP %s",
+			n->b < PSW_DROP_REASON_COUNT ? psw_drop_reason_names[n->b] : "?",
+			n->a == 0 ? "time exceeded" : n->a == 1 ? "fragmentation needed / packet too big" :
+			"destination unreachable");
+	case TRACE_NOTE_CONTROLLER:
+		return json_sprintf("a copy goes to the control thread (controller:%u)", n->a);
+	case TRACE_NOTE_REPARSE:
+		return json_sprintf("a new frame%s is looked up from table %u",
+			n->b == 0 ? " from the router" : ", decapsulated,", n->a);
 	case TRACE_NOTE_POLICED:
 		return json_sprintf("port %s has an %s rate limit: traffic over it is dropped",
 			port ? port : "?", n->b ? "egress" : "ingress");
@@ -158,6 +168,11 @@ json_t *trace_packet(const struct psw_flow_key *packet, const struct psw_flow_ke
 		psw_errorf(err, elen, -ENOENT, "no port %u", packet->in_port);
 		return NULL;
 	}
+	if (given->tun_id != 0 || given->tun_src != 0) {
+		psw_errorf(err, elen, -EINVAL, "a packet has tunnel fields only once pop_vxlan took "
+			"them off: trace the encapsulated frame");
+		return NULL;
+	}
 	for (unsigned w = PSW_KEY_META_WORD; w < PSW_KEY_WORDS; w++) {
 		if (given->w[w] != 0) {
 			psw_errorf(err, elen, -EINVAL, "a packet carries no metadata or registers: "
@@ -189,6 +204,8 @@ json_t *trace_packet(const struct psw_flow_key *packet, const struct psw_flow_ke
 	tpmd->pl = dp->pipeline;
 	tpmd->mirrors = dp->mirrors;
 	tpmd->macs = dp->macs;
+	tpmd->router = dp->router;
+	tpmd->punt = NULL;
 	tpmd->now_tsc = rte_rdtsc();
 	tpmd->now_sec = (uint32_t)(tpmd->now_tsc / tpmd->tsc_hz);
 	pmd_process_burst(tpmd, &(struct pmd_rxq){.eth_port = in->eth_port, .queue = 0,

@@ -108,6 +108,28 @@ static void test_roundtrips(void **state)
 	roundtrip("arp,arp_sha=02:00:00:00:00:01,arp_tha=02:00:00:00:00:00/ff:ff:00:00:00:00,actions=drop",
 		"priority=32768,arp,arp_sha=02:00:00:00:00:01,arp_tha=02:00:00:00:00:00/ff:ff:00:00:00:00",
 		"drop");
+	// routing and tunnels
+	roundtrip("ip,nw_dst=10.244.2.0/24,actions=dec_ttl,mod_dl_src:0a:58:0a:f4:01:01,"
+		"push_vxlan(vni=42,eth_src=02:00:00:00:00:0a,eth_dst=02:00:00:00:00:0b,"
+		"ip_src=192.168.50.1,ip_dst=192.168.50.2,mtu=1450),output:pod2",
+		"priority=32768,ip,nw_dst=10.244.2.0/24", "dec_ttl,mod_dl_src:0a:58:0a:f4:01:01,"
+		"push_vxlan(vni=42,eth_src=02:00:00:00:00:0a,eth_dst=02:00:00:00:00:0b,"
+		"ip_src=192.168.50.1,ip_dst=192.168.50.2,mtu=1450),output:pod2");
+	roundtrip("in_port=pod1,udp,nw_dst=192.168.50.1,tp_dst=4789,actions=pop_vxlan(table=201,vni=42)",
+		NULL, "pop_vxlan(vni=42,table=201)");
+	roundtrip("table=201,tun_src=192.168.50.2,tun_id=42,ip,nw_src=10.244.2.0/24,actions=goto_table:202",
+		"priority=32768,tun_id=42,tun_src=192.168.50.2,ip,nw_src=10.244.2.0/24", NULL);
+	roundtrip("tun_src=192.168.0.0/16,actions=drop", "priority=32768,tun_src=192.168.0.0/16", NULL);
+	roundtrip("arp,arp_op=1,actions=arp_reply:0a:58:0a:f4:01:01", NULL,
+		"arp_reply:0a:58:0a:f4:01:01");
+	roundtrip("icmp6,icmpv6_type=135,actions=nd_advert:0a:58:0a:f4:01:01", NULL,
+		"nd_advert:0a:58:0a:f4:01:01");
+	roundtrip("ip,nw_dst=10.244.0.0/16,actions=unreachable", NULL, "unreachable");
+	roundtrip("ip,actions=unreachable:host", NULL, "unreachable:host");
+	roundtrip("ip,actions=drop:no_route", NULL, "drop:no_route");
+	roundtrip("ip,actions=drop:no_neighbor", NULL, "drop:no_neighbor");
+	roundtrip("arp,actions=controller,output:pod2", NULL, "controller,output:pod2");
+	roundtrip("arp,actions=controller:7", NULL, "controller:7");
 }
 
 static void refused(const char *text, const char *why)
@@ -125,6 +147,24 @@ static void test_errors(void **state)
 {
 	(void)state;
 	refused("in_port=pod9,actions=drop", "unknown port 'pod9'");
+	refused("actions=drop:tx_full", "drop takes no_route or no_neighbor");
+	refused("actions=drop:no_route,output:1", "drop cannot be combined");
+	refused("actions=unreachable,output:1", "unreachable must be the last");
+	refused("actions=pop_vxlan(vni=1,table=2),output:1", "pop_vxlan must be the last");
+	refused("actions=pop_vxlan(vni=1)", "pop_vxlan takes vni and table");
+	refused("actions=pop_vxlan(vni=16777216,table=2)", "bad vni");
+	refused("actions=push_vxlan(vni=1,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,"
+		"ip_src=1.1.1.1)", "push_vxlan takes vni");
+	refused("actions=push_vxlan(vni=1,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,"
+		"ip_src=1.1.1.1,ip_dst=1.1.1.300)", "bad ip_dst");
+	refused("actions=push_vxlan(vni=1,vni=2,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,"
+		"ip_src=1.1.1.1,ip_dst=1.1.1.3)", "vni given twice");
+	refused("actions=push_vxlan(vni=1,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,"
+		"ip_src=1.1.1.1,ip_dst=1.1.1.3,mtu=100)", "bad mtu");
+	refused("actions=push_vxlan(vni=1,table=3)", "not 'table'");
+	refused("actions=arp_reply:zz", "bad MAC");
+	refused("actions=unreachable:far", "unreachable takes net or host");
+	refused("tun_id=0x1000000,actions=drop", "tun_id must be");
 	refused("in_port=pod1", "needs actions");
 	refused("nw_dst=10.0.0.1,actions=drop", "nw_dst needs ip");
 	refused("ip,tp_dst=80,actions=drop", "tp_dst needs tcp, udp, sctp or icmp");
