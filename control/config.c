@@ -37,6 +37,8 @@ static const char usage[] =
 	"  --flows FILE            flows to install at start, one per line\n"
 	"  --no-restore            do not bring back the ports of the last run\n"
 	"  --pmd-rxq-isolate yes|no  a PMD given a pinned rx queue polls no other (default yes)\n"
+	"  --pmd-sleep-max US      an idle PMD sleeps, 1 us doubling up to US (0-10000, default\n"
+	"                          0: busy-poll); it wakes when traffic returns\n"
 	"  --pmd-load-interval S   seconds in each of the six intervals over which rx queue\n"
 	"                          and PMD loads are measured (default 10)\n"
 	"  --pmd-auto-lb           move rx queues between PMDs when one is overloaded and\n"
@@ -72,7 +74,7 @@ enum {
 	OPT_PMD_CORES = 256, OPT_CONTROL_CORE, OPT_CONTROL_SOCKET, OPT_RUN_DIR, OPT_HUGEPAGES,
 	OPT_NO_HUGE, OPT_MEMORY, OPT_MBUFS, OPT_EMC_ENTRIES, OPT_FILE_PREFIX, OPT_PCI, OPT_CONFIG, OPT_FLOWS,
 	OPT_NO_RESTORE, OPT_FDB_MAX, OPT_FDB_AGE, OPT_LOG_FORMAT, OPT_VERSION, OPT_RXQ_ISOLATE,
-	OPT_LOAD_INTERVAL, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
+	OPT_LOAD_INTERVAL, OPT_SLEEP_MAX, OPT_AUTO_LB, OPT_LB_LOAD, OPT_LB_IMPROVEMENT, OPT_LB_INTERVAL,
 	OPT_CTL_MAX_CLIENTS, OPT_CTL_IDLE_TIMEOUT, OPT_CTL_TIMEOUT, OPT_SOCKET_DIR,
 	OPT_MANIFESTS, OPT_KUBECONFIG, OPT_WATCH_TIMEOUT, OPT_NODE_NAME, OPT_POD_CIDR, OPT_DETACH_GRACE,
 };
@@ -94,6 +96,7 @@ static const struct option long_opts[] = {
 	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
 	{"pmd-rxq-isolate", required_argument, NULL, OPT_RXQ_ISOLATE},
 	{"pmd-load-interval", required_argument, NULL, OPT_LOAD_INTERVAL},
+	{"pmd-sleep-max", required_argument, NULL, OPT_SLEEP_MAX},
 	{"pmd-auto-lb", no_argument, NULL, OPT_AUTO_LB},
 	{"pmd-auto-lb-load-threshold", required_argument, NULL, OPT_LB_LOAD},
 	{"pmd-auto-lb-improvement-threshold", required_argument, NULL, OPT_LB_IMPROVEMENT},
@@ -239,6 +242,10 @@ static int set_option(struct psw_config *cfg, int opt, const char *arg, char *er
 	case OPT_LOAD_INTERVAL:
 		if (parse_num(arg, 3600, &cfg->load_interval_s) < 0 || cfg->load_interval_s == 0)
 			return fail(err, elen, "--pmd-load-interval takes seconds, 1 to 3600");
+		break;
+	case OPT_SLEEP_MAX:
+		if (parse_num(arg, 10000, &cfg->pmd_sleep_max_us) < 0)
+			return fail(err, elen, "--pmd-sleep-max takes microseconds, 0 to 10000");
 		break;
 	case OPT_AUTO_LB:
 		cfg->auto_lb = true;

@@ -37,6 +37,7 @@ struct psw_config {
 	unsigned lb_improvement_threshold; // percent
 	unsigned lb_interval_s;            // least time between automatic moves
 	unsigned load_interval_s;          // one of the load window's six intervals
+	unsigned pmd_sleep_max_us;         // 0: PMDs busy-poll
 	unsigned fdb_max;
 	unsigned fdb_age;
 	struct api_limits ctl_limits; // the control socket's clients

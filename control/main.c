@@ -230,7 +230,8 @@ int main(int argc, char **argv)
 			cfg.lb_load_threshold), KV_UINT("improvement_threshold_percent",
 			cfg.lb_improvement_threshold), KV_UINT("interval_s", cfg.lb_interval_s),
 			KV_UINT("window_s", cfg.load_interval_s * PMD_LOAD_INTERVALS));
-	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool, cfg.emc_entries) < 0)
+	if (pmd_ctl_start(cfg.pmd_cores, cfg.n_pmd_cores, pool, cfg.emc_entries,
+	    cfg.pmd_sleep_max_us) < 0)
 		goto out_eal;
 	if (api_server_start(cfg.control_socket, &cfg.ctl_limits) < 0 || flow_save_init() < 0)
 		goto out_pmds;

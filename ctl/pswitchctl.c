@@ -219,6 +219,12 @@ static void print_pmd_stats(json_t *r)
 			100.0 * d(p, "idle_ratio"));
 		printf("  busy cycles per packet: %.1f\n", d(p, "cycles_per_packet"));
 		printf("  packets per busy iteration: %.1f\n", d(p, "packets_per_busy_iteration"));
+		if (i(p, "sleep_max_us") > 0)
+			printf("  sleep: %.3f s in %lld sleeps (up to %lld us each)\n",
+				(double)i(p, "sleep_ns") / 1e9, i(p, "sleeps"), i(p, "sleep_max_us"));
+		if (i(p, "icmp_errors") || i(p, "icmp_limited"))
+			printf("  ICMP errors sent: %lld, over the rate: %lld\n", i(p, "icmp_errors"),
+				i(p, "icmp_limited"));
 	}
 }
 

@@ -34,7 +34,7 @@ struct pmd_stats {
 	uint64_t rx_packets;
 	uint64_t busy_cycles;  // cycles of iterations that received packets
 	uint64_t idle_cycles;
-	uint64_t sleep_ns;     // idle time slept (--pmd-sleep-max), not counted as idle cycles
+	uint64_t sleep_ns;     // idle time slept (--pmd-sleep-max), within idle_cycles
 	uint64_t sleeps;
 	uint64_t emc_hits;
 	uint64_t port_flow_hits; // frames that took their port's flow, no lookup

@@ -385,8 +385,11 @@ static void pmd_idle_sleep(struct pmd *pmd)
 	urcu_qsbr_thread_offline();
 	usleep(pmd->sleep_us);
 	urcu_qsbr_thread_online();
+	uint64_t slept = rte_rdtsc() - t0;
+
 	pmd->stats.sleeps++;
-	pmd->stats.sleep_ns += (rte_rdtsc() - t0) * 1000000000ull / pmd->tsc_hz;
+	pmd->stats.sleep_ns += slept * 1000000000ull / pmd->tsc_hz;
+	pmd->stats.idle_cycles += slept; // idle all the same: loads stay true
 }
 
 int pmd_main(void *arg)

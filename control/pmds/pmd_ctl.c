@@ -44,7 +44,7 @@ unsigned pmd_ctl_count(void)
 }
 
 int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
-	uint32_t emc_entries)
+	uint32_t emc_entries, unsigned sleep_max_us)
 {
 	if (n == 0 || n > PSW_MAX_PMDS)
 		return -EINVAL;
@@ -72,6 +72,7 @@ int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
 		pmd->core = cores[i];
 		pmd->pool = pool;
 		pmd->tsc_hz = rte_get_tsc_hz();
+		pmd->sleep_max_us = sleep_max_us;
 		pmds[i] = pmd;
 	}
 	n_pmds = n;
@@ -450,6 +451,15 @@ json_t *pmd_ctl_stats(void)
 			"packets_per_busy_iteration", d.busy_iterations ?
 				(double)d.rx_packets / (double)d.busy_iterations : 0.0,
 			"emc_entries", (json_int_t)(2 * ((json_int_t)pmds[i]->emc.set_mask + 1))));
+		json_t *p = json_array_get(arr, json_array_size(arr) - 1);
+
+		json_object_set_new(p, "sleep_max_us", json_integer(pmds[i]->sleep_max_us));
+		json_object_set_new(p, "sleep_ns", json_integer((json_int_t)d.sleep_ns));
+		json_object_set_new(p, "sleeps", json_integer((json_int_t)d.sleeps));
+		json_object_set_new(p, "icmp_errors", json_integer((json_int_t)d.icmp_errors));
+		json_object_set_new(p, "icmp_limited", json_integer((json_int_t)d.icmp_limited));
+		json_object_set_new(p, "punted", json_integer((json_int_t)d.punted));
+		json_object_set_new(p, "injected", json_integer((json_int_t)d.injected));
 	}
 	return arr;
 }

@@ -20,7 +20,7 @@ struct pmd;
 // each with an exact-match cache of 'emc_entries' (a power of two).
 // Returns 0 or -errno.
 int pmd_ctl_start(const unsigned *cores, unsigned n, struct rte_mempool *pool,
-	uint32_t emc_entries);
+	uint32_t emc_entries, unsigned sleep_max_us);
 void pmd_ctl_stop(void);
 
 // How rx queues are spread and balanced (pswitchd's --pmd-* options).
