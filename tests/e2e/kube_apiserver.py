@@ -661,6 +661,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if bookmarks and api.bookmark_s and now - last_bm >= api.bookmark_s:
                     last_bm = now
                     with st.lock:
+                        if st.epoch != epoch:
+                            # dropped meanwhile: a bookmark now would tell the
+                            # client a version past a compaction it must see
+                            self.close_connection = True
+                            return
                         pos = max(pos, st.rv)
                     chunk(json.dumps({"type": "BOOKMARK", "object": {
                         "kind": RESOURCES[res][1], "apiVersion": RESOURCES[res][0].split("/", 1)[1],
@@ -783,12 +788,16 @@ class ApiServer:
             self.store.epoch += 1
             self.store.lock.notify_all()
 
-    def compact(self):
-        """Loses the history: a watch resumed from before now gets 410."""
+    def compact(self, drop_watches=False):
+        """Loses the history: a watch resumed from before now gets 410. With
+        'drop_watches', the open watches end in the same instant, so that none
+        can pass on a version (a bookmark) from after the compaction first."""
         with self.store.lock:
             self.store.compacted = self.store.rv + 1
             self.store.rv += 1
             self.store.history.clear()
+            if drop_watches:
+                self.store.epoch += 1
             self.store.lock.notify_all()
 
     def inject(self, raw, resource=None):

@@ -194,8 +194,7 @@ class Sync(WatchTest):
         # more pods than a page holds: the list takes several pages
         for i in range(1100):
             self.api.store.create("pods", "db", pod_obj("bulk%d" % i, ns="db", node="node-b"))
-        self.api.compact()
-        self.api.drop_watches()
+        self.api.compact(drop_watches=True)
         ok = wait_for(lambda: len(self.switch_pods()) == len(self.server_pods()), 60)
         self.assertTrue(ok, json.dumps(self.status()["kinds"]["pods"]) + repr(self.api.requests[-6:]))
         self.assert_equal_to_server(60)
