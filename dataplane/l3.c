@@ -156,10 +156,7 @@ static struct rte_mbuf *icmp4_error(struct pmd *pmd, struct rte_mbuf *m, uint32_
 	p = (uint8_t *)rte_pktmbuf_prepend(m, 14 + 20 + 8);
 	if (p == NULL) // no headroom: nothing to answer with
 		return NULL;
-	memcpy(p, dst_mac, 6);
-	memcpy(p + 6, r->mac, 6);
-	p[12] = 0x08;
-	p[13] = 0x00;
+	l3_eth_write(p, dst_mac, r->mac, RTE_ETHER_TYPE_IPV4);
 	nip = (struct rte_ipv4_hdr *)(p + 14);
 	*nip = (struct rte_ipv4_hdr){.version_ihl = 0x45,
 		.type_of_service = (uint8_t)((tos & 0x1e) | 0xc0), // internetwork control
@@ -214,10 +211,7 @@ static struct rte_mbuf *icmp6_error(struct pmd *pmd, struct rte_mbuf *m, uint32_
 	p = (uint8_t *)rte_pktmbuf_prepend(m, 14 + 40 + 8);
 	if (p == NULL)
 		return NULL;
-	memcpy(p, dst_mac, 6);
-	memcpy(p + 6, r->mac, 6);
-	p[12] = 0x86;
-	p[13] = 0xdd;
+	l3_eth_write(p, dst_mac, r->mac, RTE_ETHER_TYPE_IPV6);
 	nip = (struct rte_ipv6_hdr *)(p + 14);
 	nip->vtc_flow = RTE_BE32(0x60000000);
 	nip->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));

@@ -32,6 +32,16 @@ enum l3_icmp_kind {
 	L3_ICMP_UNREACHABLE,   // destination unreachable ('info': the ICMPv4 code)
 };
 
+// Writes an Ethernet header at 'p' (type in host order).
+static inline void l3_eth_write(uint8_t *p, const uint8_t dst[6], const uint8_t src[6],
+	uint16_t type)
+{
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = (uint8_t)(type >> 8);
+	p[13] = (uint8_t)type;
+}
+
 // Where the frame's L3 header starts, after up to two VLAN tags, and its
 // ethertype (network order); 0 when the frame is too short for one.
 uint32_t l3_offset(const struct rte_mbuf *m, uint16_t *type);

@@ -130,6 +130,11 @@ struct pmd {
 	struct tx_buf tx[PSW_MAX_PORTS];
 } __rte_cache_aligned;
 
+struct psw_dp;
+
+// The iteration's snapshot of the published state (dp.h) and clock.
+void pmd_take_state(struct pmd *pmd, const struct psw_dp *dp, uint64_t now_tsc);
+
 // The PMD's main loop, started on its lcore with rte_eal_remote_launch.
 int pmd_main(void *arg);
 

@@ -57,10 +57,7 @@ enum psw_drop_reason vxlan_push(struct rte_mbuf *m, const struct psw_vxlan_spec 
 	p = (uint8_t *)rte_pktmbuf_prepend(m, PSW_VXLAN_OVERHEAD);
 	if (p == NULL)
 		return PSW_DROP_NO_MBUF;
-	memcpy(p, spec->eth_dst, 6);
-	memcpy(p + 6, spec->eth_src, 6);
-	p[12] = 0x08;
-	p[13] = 0x00;
+	l3_eth_write(p, spec->eth_dst, spec->eth_src, RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(p + 14);
 	*ip = (struct rte_ipv4_hdr){.version_ihl = 0x45,
 		.total_length = rte_cpu_to_be_16((uint16_t)(inner + 36)),

@@ -362,6 +362,18 @@ void pmd_process_burst(struct pmd *pmd, const struct pmd_rxq *rxq, struct rte_mb
 	}
 }
 
+void pmd_take_state(struct pmd *pmd, const struct psw_dp *dp, uint64_t now_tsc)
+{
+	pmd->ports = dp->ports;
+	pmd->pl = dp->pipeline;
+	pmd->mirrors = dp->mirrors;
+	pmd->macs = dp->macs;
+	pmd->router = dp->router;
+	pmd->punt = dp->punt;
+	pmd->now_tsc = now_tsc;
+	pmd->now_sec = (uint32_t)(now_tsc / pmd->tsc_hz);
+}
+
 // Packets the control thread sends out of ports (ARP requests to next
 // hops): PMD 0 transmits them as its own.
 static void pmd_inject(struct pmd *pmd, struct rte_ring *inject)
@@ -409,14 +421,7 @@ int pmd_main(void *arg)
 		bool busy = false;
 
 		if (dp != NULL) {
-			pmd->ports = dp->ports;
-			pmd->pl = dp->pipeline;
-			pmd->mirrors = dp->mirrors;
-			pmd->macs = dp->macs;
-			pmd->router = dp->router;
-			pmd->punt = dp->punt;
-			pmd->now_tsc = start;
-			pmd->now_sec = (uint32_t)(start / pmd->tsc_hz);
+			pmd_take_state(pmd, dp, start);
 			if (unlikely(pmd->index == 0 && dp->inject != NULL &&
 				     !rte_ring_empty(dp->inject)))
 				pmd_inject(pmd, dp->inject);

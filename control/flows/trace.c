@@ -200,14 +200,8 @@ json_t *trace_packet(const struct psw_flow_key *packet, const struct psw_flow_ke
 	memset(tpmd->emc.sets, 0, emc_memory_size(TRACE_EMC_ENTRIES));
 	tpmd->trace = rec;
 	tpmd->pool = port_ctl_pool();
-	tpmd->ports = dp->ports;
-	tpmd->pl = dp->pipeline;
-	tpmd->mirrors = dp->mirrors;
-	tpmd->macs = dp->macs;
-	tpmd->router = dp->router;
-	tpmd->punt = NULL;
-	tpmd->now_tsc = rte_rdtsc();
-	tpmd->now_sec = (uint32_t)(tpmd->now_tsc / tpmd->tsc_hz);
+	pmd_take_state(tpmd, dp, rte_rdtsc());
+	tpmd->punt = NULL; // a trace gives the control thread nothing
 	pmd_process_burst(tpmd, &(struct pmd_rxq){.eth_port = in->eth_port, .queue = 0,
 		.ofport = in->ofport, .port = in}, &m, 1);
 	tx_flush_all(tpmd);
